@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# unisr top-level Makefile.
+#
+#   make            build build/unisr.elf and build/unisr.iso
+#   make deps       install Debian packages and unpack lwIP (idempotent)
+#   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=)
+#   make test       host unit tests, then the QEMU pytest suite
+#   make debug      QEMU halted with a gdb stub, gdb attached with symbols
+#   make format     clang-format our sources
+#   make clean      remove build/
+#
+# The kernel is linked twice: once to learn the addresses of its functions,
+# and again with that symbol table embedded (.ksyms) for backtraces.
+
+VERSION		:= 0.1.0
+B		:= build
+DEPS_STAMP	:= $(B)/.deps-stamp
+
+ifeq ($(origin CC),default)
+CC		:= $(CROSS_COMPILE)gcc
+endif
+LD		:= $(CROSS_COMPILE)ld
+NM		:= $(CROSS_COMPILE)nm
+HOSTCC		?= gcc
+PYTHON		:= /usr/bin/python3
+QEMU		:= qemu-system-x86_64
+
+SMP		?= 4
+QUEUES		?= 4
+MEM		?= 256M
+ACCEL		?= auto
+MACHINE		?= q35
+
+KASSERT		?= 1
+
+WARN		:= -Wall -Wextra -Werror
+KCFLAGS		:= -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
+		   -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+		   -nostdlib -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+		   -fno-asynchronous-unwind-tables \
+		   -mcmodel=small -fno-common -I. -DUNISR_VERSION='"$(VERSION)"' \
+		   -MMD -MP
+ifeq ($(KASSERT),1)
+KCFLAGS		+= -DKASSERT_ENABLE
+endif
+ifneq ($(findstring clang,$(CC)),)
+KCFLAGS		+= --target=x86_64-unknown-none-elf
+endif
+KASFLAGS	:= $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
+LDFLAGS		:= -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+		   --no-warn-rwx-segments -T linker.ld
+
+KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c)
+KSRCS_S		:= $(filter-out arch/x86_64/boot.S,$(wildcard arch/x86_64/*.S))
+KOBJS		:= $(B)/arch/x86_64/boot.o \
+		   $(patsubst %.S,$(B)/%.o,$(KSRCS_S)) \
+		   $(patsubst %.c,$(B)/%.o,$(KSRCS_C))
+
+ELF		:= $(B)/unisr.elf
+ISO		:= $(B)/unisr.iso
+ELF_WARN_BYTES	:= 2097152
+
+.PHONY: all deps run test test-unit test-py test-full debug format clean
+
+all: $(ELF) $(ISO)
+
+deps:
+	@bash scripts/deps.sh
+
+$(DEPS_STAMP):
+	@bash scripts/deps.sh
+
+$(B)/%.o: %.c Makefile | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/%.o: %.S Makefile | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+# Pass 1: no symbols.  Pass 2: the symbols of pass 1.  The function
+# addresses of the two must agree, which the cmp below checks.
+$(B)/ksyms0.S: scripts/gen-ksyms.sh
+	@mkdir -p $(B)
+	@bash scripts/gen-ksyms.sh /dev/null > $@
+
+$(B)/ksyms.o $(B)/ksyms0.o: $(B)/%.o: $(B)/%.S
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/unisr.pass1.elf: $(KOBJS) $(B)/ksyms0.o linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(KOBJS) $(B)/ksyms0.o
+
+$(B)/ksyms.S: $(B)/unisr.pass1.elf scripts/gen-ksyms.sh
+	@$(NM) -n --defined-only $< > $(B)/unisr.pass1.nm
+	@bash scripts/gen-ksyms.sh $(B)/unisr.pass1.nm > $@
+
+$(ELF): $(KOBJS) $(B)/ksyms.o linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(KOBJS) $(B)/ksyms.o
+	@$(NM) -n --defined-only $@ | awk '$$2 ~ /^[tT]$$/' > $(B)/unisr.nm.text
+	@awk '$$2 ~ /^[tT]$$/' $(B)/unisr.pass1.nm | cmp -s - $(B)/unisr.nm.text || \
+		{ echo "ksyms: function addresses moved between link passes" >&2; \
+		  rm -f $@; exit 1; }
+	@size=$$(stat -c %s $@); \
+	if [ $$size -gt $(ELF_WARN_BYTES) ]; then \
+		echo "warning: $@ is $$size bytes, over the 2 MiB budget" >&2; fi
+
+$(ISO): $(ELF) scripts/grub.cfg
+	@mkdir -p $(B)/iso/boot/grub
+	cp $(ELF) $(B)/iso/boot/unisr.elf
+	cp scripts/grub.cfg $(B)/iso/boot/grub/grub.cfg
+	grub-mkrescue -d /usr/lib/grub/i386-pc -o $@ $(B)/iso 2>$(B)/grub-mkrescue.log || \
+		{ cat $(B)/grub-mkrescue.log >&2; exit 1; }
+
+# ---- host unit tests ------------------------------------------------------
+
+UNIT_TESTS	:=
+UNIT_TSAN_TESTS	:=
+-include tests/unit/*.mk
+
+UNIT_CFLAGS	:= -std=gnu11 -g -O1 $(WARN) -I. -DKASSERT_ENABLE -DUNISR_HOST \
+		   $(shell pkg-config --cflags check 2>/dev/null)
+UNIT_LIBS	:= $(shell pkg-config --libs check 2>/dev/null) -lpthread
+ASAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all
+TSAN		:= -fsanitize=thread
+
+define unit_rules
+$(B)/unit/$(1): $$($(1)_SRCS) $$(wildcard tests/unit/*.h kernel/*.h) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(UNIT_CFLAGS) $(ASAN) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
+$(B)/unit/tsan/$(1): $$($(1)_SRCS) $$(wildcard tests/unit/*.h kernel/*.h) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(UNIT_CFLAGS) $(TSAN) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
+
+UNIT_BINS	:= $(addprefix $(B)/unit/,$(UNIT_TESTS)) \
+		   $(addprefix $(B)/unit/tsan/,$(UNIT_TSAN_TESTS))
+
+test-unit: $(UNIT_BINS)
+	@bash scripts/run-unit.sh $(UNIT_BINS)
+
+# ---- QEMU tests -----------------------------------------------------------
+
+PYTEST_ARGS	?=
+
+test-py: all
+	ACCEL=$(ACCEL) $(PYTHON) -m pytest tests/py $(PYTEST_ARGS)
+
+test: $(DEPS_STAMP)
+	$(MAKE) test-unit
+	$(MAKE) test-py
+
+test-full: $(DEPS_STAMP)
+	$(MAKE) test-unit
+	$(MAKE) test-py PYTEST_ARGS="--full $(PYTEST_ARGS)"
+
+# ---- running and debugging ------------------------------------------------
+
+run: $(DEPS_STAMP)
+	$(MAKE) all
+	@accel=$$($(PYTHON) scripts/accel.py --kernel $(ELF)); \
+	echo "run: accel=$$accel smp=$(SMP) mem=$(MEM) machine=$(MACHINE) (quit: Ctrl-A X)"; \
+	if [ $$accel = tcg ]; then accel=tcg,thread=multi; fi; \
+	$(QEMU) -machine $(MACHINE) -accel $$accel -cpu max -smp $(SMP) -m $(MEM) \
+		-display none -serial mon:stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-cdrom $(ISO) -boot d
+
+debug: $(DEPS_STAMP)
+	$(MAKE) all
+	$(QEMU) -machine $(MACHINE) -accel tcg -cpu max -smp $(SMP) -m $(MEM) \
+		-display none -serial file:$(B)/debug-serial.log \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel $(ELF) -s -S & \
+	gdb -q $(ELF) -ex 'target remote localhost:1234'; \
+	kill %1 2>/dev/null; true
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

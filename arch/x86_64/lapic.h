@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lapic.h: the local APIC, xAPIC (MMIO) or x2APIC (MSR) mode.
+ */
+#ifndef ARCH_X86_64_LAPIC_H
+#define ARCH_X86_64_LAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+int	 lapic_init(void);
+bool	 lapic_present(void);
+bool	 lapic_x2apic(void);
+uint32_t lapic_id(void);
+void	 lapic_send_nmi(uint32_t apic_id);
+
+#endif /* ARCH_X86_64_LAPIC_H */

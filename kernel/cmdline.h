@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kernel/cmdline.h: the kernel command-line parser.
+ *
+ * The boot loader hands the kernel a line of "key=value" tokens separated
+ * by blanks (space, tab, and also CR and LF, which some loaders append).
+ * cmdline_parse() applies the known keys to a struct cmdline_config that
+ * cmdline_defaults() filled, and reports every token it ignores through a
+ * caller-supplied warning callback; cmdline_format() prints the resulting
+ * configuration back in the input syntax, one key per line.  Keys are
+ * matched exactly and case-sensitively; values too.
+ *
+ * Known keys (defaults in brackets):
+ *   ip=A.B.C.D/N (N 0..32) or ip=dhcp		[10.0.2.15/24, static]
+ *   gw=A.B.C.D					[10.0.2.2]
+ *   ip6=auto|off				[auto]
+ *   net.isr.dispatch=direct|hybrid|deferred	[direct]
+ *   net.isr.maxthreads=N (1..256)		[0: all CPUs]
+ *   net.isr.defaultqlimit=N (1..10240)		[256]
+ *   virtio_net.queues=N (1..16)		[0: as many as possible]
+ *   console.echo=0|1				[1]
+ *
+ * Number syntax: decimal digits only, no sign, no blanks, values that do
+ * not fit in a uint32_t are rejected.  Leading zeros: accepted in plain
+ * numbers and in the /N prefix length, which are always decimal ("010" is
+ * ten), but REJECTED in the octets of a dotted quad ("10.0.2.015" is a bad
+ * value), because other parsers read such octets as octal and the same
+ * text must not name two addresses; a lone "0" octet is fine.
+ *
+ * Locking: none; these functions touch only the objects passed to them.
+ */
+
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cmdline_ip_mode {
+	CMDLINE_IP_STATIC,
+	CMDLINE_IP_DHCP,
+};
+
+enum cmdline_dispatch {
+	CMDLINE_DISPATCH_DIRECT,
+	CMDLINE_DISPATCH_HYBRID,
+	CMDLINE_DISPATCH_DEFERRED,
+};
+
+/* Bits of cc_set: which keys the command line set with a valid value. */
+#define CMDLINE_SET_IP			(1u << 0)
+#define CMDLINE_SET_GW			(1u << 1)
+#define CMDLINE_SET_IP6			(1u << 2)
+#define CMDLINE_SET_ISR_DISPATCH	(1u << 3)
+#define CMDLINE_SET_ISR_MAXTHREADS	(1u << 4)
+#define CMDLINE_SET_ISR_DEFAULTQLIMIT	(1u << 5)
+#define CMDLINE_SET_VTNET_QUEUES	(1u << 6)
+#define CMDLINE_SET_CONSOLE_ECHO	(1u << 7)
+
+/* Ranges of the numeric keys. */
+#define CMDLINE_IP_PREFIX_MAX		32
+#define CMDLINE_ISR_MAXTHREADS_MIN	1
+#define CMDLINE_ISR_MAXTHREADS_MAX	256
+#define CMDLINE_ISR_QLIMIT_MIN		1
+#define CMDLINE_ISR_QLIMIT_MAX		10240
+#define CMDLINE_VTNET_QUEUES_MIN	1
+#define CMDLINE_VTNET_QUEUES_MAX	16
+
+/* Defaults; addresses in host byte order. */
+#define CMDLINE_DEFAULT_IP_ADDR	0x0a00020fu	/* 10.0.2.15 */
+#define CMDLINE_DEFAULT_IP_PREFIX	24
+#define CMDLINE_DEFAULT_GW		0x0a000202u	/* 10.0.2.2 */
+#define CMDLINE_DEFAULT_ISR_QLIMIT	256
+
+struct cmdline_config {
+	enum cmdline_ip_mode	cc_ip_mode;
+	uint32_t		cc_ip_addr;	/* host byte order */
+	uint8_t			cc_ip_prefix;
+	uint32_t		cc_gw;		/* host byte order */
+	bool			cc_ip6_auto;
+	enum cmdline_dispatch	cc_isr_dispatch;
+	uint32_t		cc_isr_maxthreads;	/* 0: all CPUs */
+	uint32_t		cc_isr_defaultqlimit;
+	uint32_t		cc_vtnet_queues;	/* 0: as many as possible */
+	bool			cc_console_echo;
+	uint32_t		cc_set;		/* bitmask: which keys the command line set */
+};
+
+#define CMDLINE_MAX	1024	/* longest command line kept; longer is truncated with a warning */
+#define CMDLINE_TOKEN_MAX	128	/* longest token accepted */
+
+/* Longest warning message passed to a cmdline_warn_fn, NUL included. */
+#define CMDLINE_WARN_MAX	256
+
+typedef void cmdline_warn_fn(void *arg, const char *msg);
+
+void	cmdline_defaults(struct cmdline_config *cfg);
+
+/*
+ * Parses line into cfg (which holds defaults or earlier values).  For every
+ * token that is ignored, calls warn(arg, msg) with msg exactly
+ * "cmdline: ignoring <token> (<reason>)" (no newline), e.g.
+ * "cmdline: ignoring foo=1 (unknown key)",
+ * "cmdline: ignoring ip=1.2.3/24 (bad value)",
+ * "cmdline: ignoring bogus (not key=value)".  Reasons: "unknown key",
+ * "bad value", "not key=value" (no '=' or an empty key), "too long" (a
+ * token longer than CMDLINE_TOKEN_MAX; the message then shows its first
+ * CMDLINE_TOKEN_MAX characters followed by "...").  A bad value keeps the
+ * previous value.  The last occurrence of a key wins.  If the FIRST token
+ * starts with '/', it is the boot loader's image path and is skipped
+ * silently.
+ *
+ * A line longer than CMDLINE_MAX characters is cut there: warn() gets
+ * "cmdline: command line truncated to 1024 characters" once, before any
+ * token warning; a token that the cut splits is dropped without a warning
+ * of its own, the tokens wholly before the cut are parsed as usual.
+ *
+ * Returns the number of ignored tokens, plus one if the line was
+ * truncated (that is, the number of warn() calls).  line may be NULL or
+ * empty; warn may be NULL (the count is still returned).
+ */
+int	cmdline_parse(struct cmdline_config *cfg, const char *line,
+	    cmdline_warn_fn *warn, void *arg);
+
+/*
+ * Writes one "key=value" line per known key (in the order above), each
+ * ending in '\n', values formatted like the input syntax (ip=10.0.2.15/24
+ * or ip=dhcp, maxthreads 0 prints as net.isr.maxthreads=all, queues 0 as
+ * virtio_net.queues=max), with " (set)" appended to keys the command line
+ * set.  Returns length like snprintf (buf may be NULL when size is 0).
+ */
+int	cmdline_format(const struct cmdline_config *cfg, char *buf,
+	    size_t size);
+
+#endif /* KERNEL_CMDLINE_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kernel/spinlock.h: portable ticket spinlock (header only).
+ *
+ * A ticket lock hands out tickets in order from sl_next and serves them in
+ * order through sl_owner_ticket, so waiters acquire the lock first come,
+ * first served and none can starve.  Both counters wrap around freely in
+ * 32 bits; only their equality matters.
+ *
+ * Design: everything is written with the compiler's __atomic builtins so
+ * that the same code runs on bare metal and under ThreadSanitizer on the
+ * host, which understands these builtins and therefore sees the
+ * acquire/release pairs that order the critical sections.  Taking a ticket
+ * is a relaxed fetch-and-add; waiting is an acquire load of the ticket now
+ * served; releasing is a release store of the next ticket, done only by
+ * the holder.  Waiters spin with the PAUSE hint.
+ *
+ * The lock does not disable interrupts: code that can run in interrupt
+ * context must not share a lock with code that runs with interrupts
+ * enabled on the same CPU.  Recording the owning CPU and catching
+ * recursive acquisition need per-CPU identity and come with SMP support
+ * (a later issue); until then spinlock_held() only reports whether anyone
+ * holds the lock.
+ *
+ * Locking:
+ *	sl_next		next ticket to hand out; atomic, updated by
+ *			spinlock_lock() and spinlock_trylock().
+ *	sl_owner_ticket	ticket being served; written only by the holder
+ *			in spinlock_unlock().
+ *	spinlock_init() must run before the lock is shared.
+ *	spinlock_lock() / spinlock_trylock() take the lock;
+ *	spinlock_unlock() is called with the lock held and releases it.
+ */
+
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct spinlock {
+	uint32_t	sl_next;		/* next ticket to hand out */
+	uint32_t	sl_owner_ticket;	/* ticket allowed to hold it */
+};
+
+#define SPINLOCK_INITIALIZER	{ .sl_next = 0, .sl_owner_ticket = 0 }
+
+/* Tell the CPU we are busy-waiting (saves power, helps the sibling). */
+static inline void
+spinlock_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+static inline void
+spinlock_init(struct spinlock *sl)
+{
+	__atomic_store_n(&sl->sl_next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->sl_owner_ticket, 0, __ATOMIC_RELAXED);
+}
+
+/* Takes sl; spins until it is ours. */
+static inline void
+spinlock_lock(struct spinlock *sl)
+{
+	uint32_t ticket;
+
+	ticket = __atomic_fetch_add(&sl->sl_next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_ACQUIRE) !=
+	    ticket)
+		spinlock_relax();
+}
+
+/* Takes sl if it is free right now; returns true if it was taken. */
+static inline bool
+spinlock_trylock(struct spinlock *sl)
+{
+	uint32_t owner, expected;
+
+	owner = __atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_ACQUIRE);
+	expected = owner;
+	return (__atomic_compare_exchange_n(&sl->sl_next, &expected,
+	    owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+}
+
+/* Called with sl held; releases it to the next ticket in line. */
+static inline void
+spinlock_unlock(struct spinlock *sl)
+{
+	uint32_t owner;
+
+	owner = __atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->sl_owner_ticket, owner + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Best effort: true if somebody (not necessarily the caller) holds sl or
+ * waits for it.  Good for "KASSERT(spinlock_held(...))" sanity checks,
+ * not for deciding whether to take the lock.
+ */
+static inline bool
+spinlock_held(const struct spinlock *sl)
+{
+	return (__atomic_load_n(&sl->sl_next, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_RELAXED));
+}
+
+#endif /* KERNEL_SPINLOCK_H */
