@@ -14,7 +14,7 @@
 # and again with that symbol table embedded (.ksyms) for backtraces.
 
 VERSION		:= 0.1.0
-B		:= build
+B		?= build
 DEPS_STAMP	:= $(B)/.deps-stamp
 
 ifeq ($(origin CC),default)

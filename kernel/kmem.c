@@ -55,10 +55,16 @@
  *	kmem_get_stats()	takes each kc_lock in turn.
  *	kmem_class_alloc()	takes kc_lock; drops it around kpo_alloc
  *				and kpo_free.
+ *	kmem_class_free()	takes kc_lock; calls kpo_free after
+ *				dropping it.
+ *	kmem_large_alloc(), kmem_large_free()
+ *				no lock (atomic counters only).
  *	kmem_slab_take(), kmem_slab_link(), kmem_slab_unlink(),
  *	kmem_slab_onfree()	called with kc_lock held.
- *	kmem_slab_carve(), kmem_slab_release(), poison helpers
- *				called without kc_lock, on memory the caller
+ *	kmem_slab_owns(), kmem_size_to_class()
+ *				no lock (immutable data only).
+ *	kmem_slab_carve(), kmem_slab_release(), kmem_fill(), poison
+ *	helpers			called without kc_lock, on memory the caller
  *				owns exclusively.
  */
 
@@ -109,10 +115,10 @@ struct kmem_class {
 	uint16_t	 kc_perslab;	/* objects per slab (immutable) */
 	struct kmem_slab *kc_partial;	/* slabs with free and used objs */
 	struct kmem_slab *kc_empty;	/* at most one fully free slab */
-	uint64_t	 kc_allocs;
-	uint64_t	 kc_frees;
-	uint64_t	 kc_inuse;
-	uint64_t	 kc_slabs;
+	uint64_t	 kc_allocs;	/* objects handed out, ever */
+	uint64_t	 kc_frees;	/* objects given back, ever */
+	uint64_t	 kc_inuse;	/* objects handed out now */
+	uint64_t	 kc_slabs;	/* slab pages held now */
 } __attribute__((aligned(KMEM_CACHE_LINE)));
 
 _Static_assert(sizeof(struct kmem_slab) <= KMEM_SLAB_HDR_SIZE,

@@ -72,7 +72,7 @@ panic_claim(void)
 static void __attribute__((noreturn))
 panic_finish(void)
 {
-	printk("PANIC: halting; QEMU exit status %d\n",
+	printk("halt: QEMU exit status %d\n",
 	    QEMU_EXIT_STATUS(QEMU_EXIT_PANIC));
 	qemu_exit(QEMU_EXIT_PANIC);
 	cpu_halt_forever();

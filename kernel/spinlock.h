@@ -13,7 +13,10 @@
  * acquire/release pairs that order the critical sections.  Taking a ticket
  * is a relaxed fetch-and-add; waiting is an acquire load of the ticket now
  * served; releasing is a release store of the next ticket, done only by
- * the holder.  Waiters spin with the PAUSE hint.
+ * the holder.  Waiters spin with the PAUSE hint.  In hosted builds only
+ * (the host unit tests, where threads can outnumber CPUs and get
+ * preempted), a waiter also calls sched_yield() every SPINLOCK_HOSTED_SPINS
+ * pauses; the freestanding kernel build never does.
  *
  * The lock does not disable interrupts: code that can run in interrupt
  * context must not share a lock with code that runs with interrupts
@@ -45,14 +48,37 @@ struct spinlock {
 
 #define SPINLOCK_INITIALIZER	{ .sl_next = 0, .sl_owner_ticket = 0 }
 
-/* Tell the CPU we are busy-waiting (saves power, helps the sibling). */
+#if __STDC_HOSTED__
+/*
+ * Hosted builds only (the unit tests; the kernel is built freestanding and
+ * never gets this).  On a host OS a ticket holder, or the waiter whose turn
+ * is next, can be preempted, and the tests run more threads than CPUs; a
+ * pure spin then burns whole time slices in every waiter behind it.  After
+ * SPINLOCK_HOSTED_SPINS pauses a hosted waiter gives its CPU away.
+ */
+int	sched_yield(void);
+#define SPINLOCK_HOSTED_SPINS	64
+#endif
+
+/*
+ * Tell the CPU we are busy-waiting (saves power, helps the SMT sibling).
+ * *spins counts the pauses of the current wait.
+ */
 static inline void
-spinlock_relax(void)
+spinlock_relax(unsigned int *spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #else
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+#if __STDC_HOSTED__
+	if (++*spins >= SPINLOCK_HOSTED_SPINS) {
+		*spins = 0;
+		(void)sched_yield();
+	}
+#else
+	(void)spins;
 #endif
 }
 
@@ -68,11 +94,13 @@ static inline void
 spinlock_lock(struct spinlock *sl)
 {
 	uint32_t ticket;
+	unsigned int spins;
 
+	spins = 0;
 	ticket = __atomic_fetch_add(&sl->sl_next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_ACQUIRE) !=
 	    ticket)
-		spinlock_relax();
+		spinlock_relax(&spins);
 }
 
 /* Takes sl if it is free right now; returns true if it was taken. */

@@ -21,7 +21,7 @@ lwip_version="2.1.3"
 packages=(
 	gcc binutils make grub-pc-bin grub-common xorriso mtools
 	qemu-system-x86 python3 python3-pytest python3-pexpect iproute2
-	iputils-ping check pkg-config dpkg-dev
+	iputils-ping check pkg-config dpkg-dev gdb clang-format
 )
 
 missing=()
@@ -73,6 +73,14 @@ add_deb_src() {
 	fi
 }
 
+# Prints MAJOR.MINOR.REVISION from an lwIP tree's init.h.
+lwip_version_of() {
+	awk '/define LWIP_VERSION_(MAJOR|MINOR|REVISION)[ \t]/ { sub(/\r$/, "", $3); v[$2] = $3 }
+	    END { printf "%s.%s.%s", v["LWIP_VERSION_MAJOR"],
+	    v["LWIP_VERSION_MINOR"], v["LWIP_VERSION_REVISION"] }' \
+	    "$1/src/include/lwip/init.h" 2>/dev/null
+}
+
 updated=0
 if [ ${#missing[@]} -ne 0 ]; then
 	echo "deps: installing ${missing[*]}"
@@ -90,15 +98,14 @@ if [ $need_src -eq 1 ]; then
 	fi
 	[ $updated -eq 1 ] || as_root apt-get update -qq
 	tmp=$(mktemp -d)
+	chmod 755 "$tmp"	# apt's _apt user downloads into it
 	trap 'rm -rf "$tmp"' EXIT
 	echo "deps: fetching Debian source package lwip"
 	(cd "$tmp" && apt-get source -qq lwip >/dev/null)
 	src=$(find "$tmp" -maxdepth 1 -mindepth 1 -type d -name 'lwip-*' | head -n1)
-	if [ -z "$src" ] || ! grep -q "\"$lwip_version" \
-	    "$src/src/include/lwip/init.h" 2>/dev/null &&
-	    ! grep -qE "LWIP_VERSION_(MAJOR|MINOR|REVISION)" \
-	    "$src/src/include/lwip/init.h"; then
-		echo "deps: unexpected lwip source layout in $tmp" >&2
+	if [ -z "$src" ] || [ "$(lwip_version_of "$src")" != "$lwip_version" ]; then
+		echo "deps: expected lwIP $lwip_version in Debian's lwip source" \
+		    "package, found '$(lwip_version_of "${src:-/nonexistent}")'" >&2
 		exit 1
 	fi
 	rm -rf "$lwip_dir"

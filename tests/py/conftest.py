@@ -45,6 +45,19 @@ def session_accel():
     return _accel["value"]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--full", action="store_true", default=False,
+        help="run every combination of large test matrices (make test-full); "
+             "the default is a pairwise subset that still covers each value")
+
+
+@pytest.fixture(scope="session")
+def full_matrix(request):
+    """True under `make test-full`."""
+    return request.config.getoption("--full")
+
+
 def pytest_report_header(config):
     lines = ["unisr: accel=%s" % session_accel()]
     if _accel.get("note"):

@@ -73,6 +73,8 @@ def test_boot_ready(qemu, mode, mem):
     sizes = []
     large = []
     for line in out[1:]:
+        if not line.startswith("kmem: "):
+            continue
         m = KMEM_SIZE_RE.match(line)
         if m:
             size, inuse, allocs, frees, _slabs = (int(x) for x in m.groups())
@@ -80,7 +82,7 @@ def test_boot_ready(qemu, mode, mem):
             sizes.append(size)
             continue
         m = KMEM_LARGE_RE.match(line)
-        assert m, "unexpected line in mem output: %r" % line
+        assert m, "malformed kmem line: %r" % line
         allocs, frees, _pages = (int(x) for x in m.groups())
         assert allocs >= frees, line
         large.append(line)

@@ -42,7 +42,8 @@ def test_fault_panics(qemu, kind):
     assert status == PANIC_EXIT
 
     lines = con.lines()
-    assert sum(1 for ln in lines if ln.startswith("PANIC")) == 1
+    panics = [ln for ln in lines if ln.startswith("PANIC")]
+    assert len(panics) == 1, "want exactly one PANIC line: %s" % panics
     assert len(con.banners) == 1
     bt = lines.index("backtrace:")
     frames = []

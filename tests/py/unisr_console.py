@@ -39,6 +39,7 @@ TAIL_LINES = 40
 BANNER_RE = re.compile(r"^unisr \d+\.\d+\.\d+")
 PANIC_RE = re.compile(r"^PANIC")
 PROMPT = r"^unisr> "
+PROMPT_PREFIX_RE = re.compile(r"^(?:unisr> )+")
 ISO_CMDLINE = "console.echo=1"     # GRUB's built-in command line
 
 
@@ -190,7 +191,8 @@ class Console:
         end = self.text.rfind("\n") + 1
         while self._scanned < end:
             nl = self.text.index("\n", self._scanned)
-            line = self.text[self._scanned:nl]
+            # With echo off, output follows the prompt on its line.
+            line = PROMPT_PREFIX_RE.sub("", self.text[self._scanned:nl])
             if BANNER_RE.match(line):
                 self.banners.append(self._scanned)
             if PANIC_RE.match(line):
@@ -227,6 +229,7 @@ class Console:
         return "\n".join(lines[-n:])
 
     def fail(self, why):
+        __tracebackhide__ = True
         raise ConsoleError("%s\n--- last %d console lines (%s) ---\n%s\n---"
                            % (why, TAIL_LINES, self.log_path, self.tail()))
 
@@ -251,6 +254,7 @@ class Console:
         it.  Fails at once on a bad event before the match, or on QEMU's
         exit, and after `timeout` seconds otherwise.
         """
+        __tracebackhide__ = True
         rx = re.compile(pattern, re.M) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
         while True:
@@ -272,10 +276,12 @@ class Console:
             self._pump(min(left, 0.5))
 
     def wait_prompt(self, timeout=CMD_TIMEOUT):
+        __tracebackhide__ = True
         return self.wait_for(PROMPT, timeout, partial=True)
 
     def wait_ready(self, timeout=BOOT_TIMEOUT):
         """Wait from power-on to the first prompt; return a BootInfo."""
+        __tracebackhide__ = True
         start = self.pos
         m = self.wait_prompt(timeout)
         lines = self.text[start:m.start()].split("\n")
@@ -296,6 +302,7 @@ class Console:
         Call with the cursor just past a prompt.  When echo is on, waits for
         the command's echo first, then for the next prompt.
         """
+        __tracebackhide__ = True
         deadline = time.monotonic() + timeout
         self.sendline(cmd)
         if self.echo:
@@ -315,6 +322,7 @@ class Console:
 
         A bad event (unexpected PANIC, second banner) fails at once.
         """
+        __tracebackhide__ = True
         deadline = time.monotonic() + timeout
         while not self.exited:
             bad = self._first_bad(self.pos)

@@ -21,10 +21,13 @@
  * allocation.  Worker threads never call Check macros: they report the
  * first problem through their st_thread and the main thread asserts.
  * kassert_fail() prints and abort()s, so invariant checks are tested as
- * tests that must die with SIGABRT.
+ * tests that must die with SIGABRT.  The spinlock that kmem uses gets a
+ * small test of its own: trylock/held semantics and a counter that
+ * SL_THREADS threads increment under the lock (lock and trylock mixed).
  *
  * Locking:
  *	st_mbox_lock	(pthread mutex) protects st_mbox[] and st_mbox_n.
+ *	sl_lock		(struct spinlock) protects sl_counter.
  *	tp_pages, tp_alloc_calls, tp_free_calls, tp_limit: atomics, no lock.
  *	The allocator takes its own class locks inside each call; the test
  *	code holds st_mbox_lock only around mailbox pushes and pops, never
@@ -33,6 +36,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,6 +46,7 @@
 #include <string.h>
 
 #include "kernel/kmem.h"
+#include "kernel/spinlock.h"
 
 #define PG		KMEM_PAGE_SIZE
 #define TP_MAGIC	0x7470616765735f5fULL
@@ -58,6 +63,9 @@
 #define ST_SLOTS	256
 #define ST_MBOX		1024
 #define ST_LARGE_MAX	(3 * PG)
+
+#define SL_THREADS	4
+#define SL_ITERS	100000
 
 void
 kassert_fail(const char *file, int line, const char *fmt, ...)
@@ -618,6 +626,7 @@ START_TEST(test_random_content)
 }
 END_TEST
 
+#ifdef KASSERT_ENABLE
 /* ---- Invariant checks: each must die with SIGABRT ---- */
 
 START_TEST(test_double_free_asserts)
@@ -680,6 +689,7 @@ START_TEST(test_write_after_free_asserts)
 	(void)kmem_alloc(64);	/* hands p out again: poison check */
 }
 END_TEST
+#endif /* KASSERT_ENABLE */
 
 /* ---- Multi-threaded stress ---- */
 
@@ -879,6 +889,68 @@ START_TEST(test_stress_threads)
 }
 END_TEST
 
+/* ---- Spinlock ---- */
+
+static struct spinlock	sl_lock;
+static uint64_t		sl_counter;
+
+START_TEST(test_spinlock_basic)
+{
+	struct spinlock sl = SPINLOCK_INITIALIZER;
+
+	ck_assert(!spinlock_held(&sl));
+	ck_assert(spinlock_trylock(&sl));
+	ck_assert(spinlock_held(&sl));
+	ck_assert(!spinlock_trylock(&sl));
+	spinlock_unlock(&sl);
+	ck_assert(!spinlock_held(&sl));
+	spinlock_init(&sl);
+	spinlock_lock(&sl);
+	ck_assert(spinlock_held(&sl));
+	ck_assert(!spinlock_trylock(&sl));
+	spinlock_unlock(&sl);
+	ck_assert(spinlock_trylock(&sl));
+	spinlock_unlock(&sl);
+	ck_assert(!spinlock_held(&sl));
+}
+END_TEST
+
+static void *
+sl_worker(void *arg)
+{
+	uintptr_t id;
+	int i;
+
+	id = (uintptr_t)arg;
+	for (i = 0; i < SL_ITERS; i++) {
+		if ((i + id) % 4 == 0) {
+			while (!spinlock_trylock(&sl_lock))
+				(void)sched_yield();
+		} else
+			spinlock_lock(&sl_lock);
+		sl_counter++;
+		spinlock_unlock(&sl_lock);
+	}
+	return (NULL);
+}
+
+START_TEST(test_spinlock_threads)
+{
+	pthread_t tids[SL_THREADS];
+	uintptr_t i;
+
+	spinlock_init(&sl_lock);
+	sl_counter = 0;
+	for (i = 0; i < SL_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&tids[i], NULL, sl_worker,
+		    (void *)i), 0);
+	for (i = 0; i < SL_THREADS; i++)
+		ck_assert_int_eq(pthread_join(tids[i], NULL), 0);
+	ck_assert_uint_eq(sl_counter, (uint64_t)SL_THREADS * SL_ITERS);
+	ck_assert(!spinlock_held(&sl_lock));
+}
+END_TEST
+
 static Suite *
 kmem_suite(void)
 {
@@ -904,6 +976,8 @@ kmem_suite(void)
 	tcase_add_test(tc, test_random_content);
 	suite_add_tcase(s, tc);
 
+#ifdef KASSERT_ENABLE
+	/* These rely on kassert_fail() aborting. */
 	tc = tcase_create("invariants");
 	tcase_add_test_raise_signal(tc, test_double_free_asserts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_foreign_pointer_asserts,
@@ -914,6 +988,13 @@ kmem_suite(void)
 	    SIGABRT);
 	tcase_add_test_raise_signal(tc, test_write_after_free_asserts,
 	    SIGABRT);
+	suite_add_tcase(s, tc);
+#endif
+
+	tc = tcase_create("spinlock");
+	tcase_set_timeout(tc, SLOW_TIMEOUT);
+	tcase_add_test(tc, test_spinlock_basic);
+	tcase_add_test(tc, test_spinlock_threads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stress");

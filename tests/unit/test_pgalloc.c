@@ -566,6 +566,9 @@ START_TEST(test_random_shadow)
 }
 END_TEST
 
+#ifdef KASSERT_ENABLE
+/* ---- Invariant checks: each must die with SIGABRT ---- */
+
 START_TEST(test_double_free_asserts)
 {
 	uint64_t a;
@@ -601,6 +604,7 @@ START_TEST(test_bad_alignment_asserts)
 	(void)pgalloc_alloc(&t_pa, 1, 3);
 }
 END_TEST
+#endif /* KASSERT_ENABLE */
 
 static Suite *
 pgalloc_suite(void)
@@ -633,6 +637,8 @@ pgalloc_suite(void)
 	tcase_add_test(tc, test_random_shadow);
 	suite_add_tcase(s, tc);
 
+#ifdef KASSERT_ENABLE
+	/* These rely on kassert_fail() aborting. */
 	tc = tcase_create("invariants");
 	tcase_add_test_raise_signal(tc, test_double_free_asserts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_free_outside_span_asserts,
@@ -641,6 +647,7 @@ pgalloc_suite(void)
 	    SIGABRT);
 	tcase_add_test_raise_signal(tc, test_bad_alignment_asserts, SIGABRT);
 	suite_add_tcase(s, tc);
+#endif
 
 	return (s);
 }
