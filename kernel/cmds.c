@@ -3,9 +3,9 @@
  * cmds.c: small shell commands of the core kernel: uptime, cmdline,
  * poweroff and fault.
  *
- * `fault <kind>` raises an exception on purpose so tests can check the
- * panic path: each kind has its own noinline trigger, so the backtrace
- * shows trigger -> cmd_fault -> shell_execute.
+ * `fault [--cpu N] <kind>` raises an exception on purpose so tests can
+ * check the panic path: each kind has its own noinline trigger, so the
+ * backtrace shows trigger -> cmd_fault (or the smp_call path on CPU N).
  *
  * Locking: none; commands run on the shell's CPU.
  */
@@ -17,6 +17,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/kernel.h"
 #include "kernel/libc.h"
 #include "kernel/shell.h"
@@ -26,6 +27,7 @@
 /* Non-canonical (bits 63:47 not a sign extension): #GP, SDM 3.3.7.1. */
 #define FAULT_GP_ADDR		0x8000000000000000ull
 #define FAULT_NMI_SPIN		100000000ull
+#define FAULT_CPU_MAX		1000000u	/* parse bound */
 
 static int
 cmd_uptime(int argc, char **argv)
@@ -111,23 +113,64 @@ static const struct {
 	{ "nmi", fault_nmi },
 };
 
+static void
+fault_on_cpu(void *arg)
+{
+	void (*fn)(void) = (void (*)(void))arg;
+
+	fn();
+}
+
+static int
+parse_cpu(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > FAULT_CPU_MAX)
+			return -1;
+		v = v * 10 + (uint32_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * fault [--cpu N] <kind>.  With --cpu the fault runs on CPU N through
+ * smp_call_sync, so this CPU waits (and never prints a prompt into the
+ * other CPU's panic dump) until the panic's NMI stops it.
+ */
 static int
 cmd_fault(int argc, char **argv)
 {
+	uint32_t cpu = curcpu()->pc_id;
+	const char *kind;
 	size_t i;
 
-	if (argc != 2) {
-		printk("usage: fault <ud|pf|gp|div|nmi>\n");
+	if (argc == 4 && strcmp(argv[1], "--cpu") == 0) {
+		if (parse_cpu(argv[2], &cpu) != 0 || percpu_get(cpu) == NULL ||
+		    !percpu_get(cpu)->pc_online) {
+			printk("fault: no cpu %s\n", argv[2]);
+			return -1;
+		}
+		kind = argv[3];
+	} else if (argc == 2) {
+		kind = argv[1];
+	} else {
+		printk("usage: fault [--cpu N] <ud|pf|gp|div|nmi>\n");
 		return -1;
 	}
 	for (i = 0; i < nitems(fault_kinds); i++) {
-		if (strcmp(argv[1], fault_kinds[i].fk_name) == 0) {
-			fault_kinds[i].fk_fn();
+		if (strcmp(kind, fault_kinds[i].fk_name) == 0) {
+			smp_call_sync(cpu, fault_on_cpu,
+			    (void *)fault_kinds[i].fk_fn);
 			return 0;
 		}
 	}
-	printk("fault: unknown kind '%s'\n", argv[1]);
+	printk("fault: unknown kind '%s'\n", kind);
 	return -1;
 }
-SHELL_CMD(fault, "raise an exception on purpose: fault <ud|pf|gp|div|nmi>",
+SHELL_CMD(fault, "raise an exception: fault [--cpu N] <ud|pf|gp|div|nmi>",
     cmd_fault);

@@ -5,7 +5,7 @@
  * printk formats the whole message into a buffer on the caller's stack,
  * then sends it under console_lock, so text from different CPUs never
  * interleaves within one call.  "\n" goes out as "\r\n".  Input is polled
- * (console_getc) from the core loop.
+ * (console_getc) from the core loop, when the COM1 interrupt marks it ready.
  *
  * Once a panic starts, console_panic_enter() makes every later write skip
  * the lock: the panicking CPU may have faulted while holding it, and by
@@ -40,6 +40,7 @@
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DATA_READY	0x01
 #define LSR_THR_EMPTY	0x20
+#define IER_RX_AVAILABLE 0x01
 
 #define UART_CLOCK_DIV_115200 1	/* 1.8432 MHz / 16 / 115200 */
 #define UART_TX_SPIN_MAX 100000	/* give up on a stuck UART, never hang */
@@ -96,6 +97,13 @@ console_write(const char *s, size_t n)
 	}
 	if (locked)
 		spinlock_unlock(&console_lock);
+}
+
+/* Raises the UART's receive interrupt (IER bit 0, "data available"). */
+void
+console_enable_rx_intr(void)
+{
+	outb(COM1_BASE + UART_IER, IER_RX_AVAILABLE);
 }
 
 void

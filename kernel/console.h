@@ -14,6 +14,7 @@ void	console_init(void);
 int	console_getc(void);
 void	console_write(const char *s, size_t n);
 void	console_panic_enter(void);
+void	console_enable_rx_intr(void);
 
 void	printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	vprintk(const char *fmt, va_list ap);

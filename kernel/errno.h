@@ -20,6 +20,7 @@
 #define EBUSY		16	/* resource busy */
 #define EEXIST		17	/* entry already exists */
 #define EINVAL		22	/* invalid argument */
+#define ENOSPC		28	/* no space left */
 #define ENODEV		19	/* no such device */
 #define EIO		5	/* I/O error */
 #define ENOBUFS		105	/* no buffer space available */

@@ -4,42 +4,31 @@
  * in long mode with the bootstrap identity map, interrupts off.
  *
  * It is a flat list of init calls in dependency order; read it top to
- * bottom.  It ends in the core loop, which for now polls the console.
+ * bottom.  It ends in the BSP's core loop, like every AP's bring-up.
  *
- * Locking: runs alone on the BSP; nothing is shared yet.
+ * Locking: runs alone on the BSP until smp_start_aps(); the APs only run
+ * their own bring-up before READY.
  */
 #include "arch/x86_64/acpi.h"
-#include "arch/x86_64/boot_defs.h"
 #include "arch/x86_64/bootinfo.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/desc.h"
+#include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/madt.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/kernel.h"
 #include "kernel/mem.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
 
+#define COM1_ISA_IRQ	4
+
 struct cmdline_config kernel_config;
-
-static struct percpu bsp_percpu;
-static struct cpu_desc bsp_desc;
-
-void
-percpu_init_bsp(void)
-{
-	uint32_t a, b, c, d;
-
-	cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
-	bsp_percpu.pc_self = &bsp_percpu;
-	bsp_percpu.pc_id = 0;
-	bsp_percpu.pc_apic_id = b >> 24;	/* initial APIC id, CPUID.1:EBX */
-	bsp_percpu.pc_desc = &bsp_desc;
-	wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&bsp_percpu);
-}
 
 static void
 cmdline_warn(void *arg, const char *msg)
@@ -48,13 +37,28 @@ cmdline_warn(void *arg, const char *msg)
 	printk("%s\n", msg);
 }
 
+/* Routes COM1 to the BSP; without an I/O APIC the loop polls instead. */
+static void
+console_irq_init(void)
+{
+	if (ioapic_route_isa(COM1_ISA_IRQ, VEC_COM1, curcpu()->pc_apic_id) ==
+	    0) {
+		console_enable_rx_intr();
+		return;
+	}
+	printk("console: no I/O APIC route for COM1; polling\n");
+	coreloop_poll_console();
+}
+
 void
 kmain(int kind, uint32_t info)
 {
+	uint32_t ncpus;
+
 	console_init();			/* printk works from here */
-	percpu_init_bsp();		/* curcpu() */
+	percpu_init_bsp();		/* curcpu(), GS base */
 	idt_init();
-	desc_init_cpu(&bsp_desc);	/* exceptions dump from here */
+	desc_init_cpu(curcpu()->pc_desc); /* exceptions dump from here */
 	bootinfo_parse(kind, info);	/* copy before anything reuses it */
 	printk("unisr %s (%s boot)\n", UNISR_VERSION, bootinfo.bi_loader);
 
@@ -68,24 +72,31 @@ kmain(int kind, uint32_t info)
 		    "truncated\n", CMDLINE_MAX - 1);
 	cmdline_parse(&kernel_config, bootinfo.bi_cmdline, cmdline_warn, NULL);
 
-	tsc_init();
+	tsc_init();			/* TSC against the PIT */
 	if (acpi_init() != 0)
-		printk("acpi: unavailable; poweroff will not work\n");
-	if (lapic_init() != 0)
-		printk("lapic: unavailable\n");
-	printk("cpu 0: online (apic id %u)\n", lapic_present() ? lapic_id() :
-	    curcpu()->pc_apic_id);
+		printk("acpi: unavailable; one CPU, no poweroff\n");
+	madt_parse();			/* CPUs, I/O APICs, overrides, MCFG */
+	pic_disable();
+	coreloop_init();		/* timer, wake-up and console vectors */
+	smp_cmds_init();
+	if (lapic_init() == 0)
+		curcpu()->pc_apic_id = lapic_id();
+	else
+		printk("lapic: unavailable; one CPU, no timer\n");
+	if (ioapic_init() != 0)
+		printk("ioapic: none found\n");
+	printk("cpu 0: online (apic id %u)\n", curcpu()->pc_apic_id);
+	percpu_set_online(curcpu());
+	if (lapic_present()) {
+		lapic_timer_calibrate();
+		lapic_timer_start(CALLOUT_HZ);
+	}
+	ncpus = smp_start_aps();	/* each AP prints its online line */
+	console_irq_init();
 
-	printk("READY cpus=1 queues=0 ip=none mac=none\n");
+	printk("READY cpus=%u queues=0 ip=none mac=none\n", ncpus);
 	printk("boot: ready in %lu us\n", uptime_us());
 	shell_init(kernel_config.cc_console_echo);
 	shell_prompt();
-	for (;;) {
-		int c = console_getc();
-
-		if (c >= 0)
-			shell_input(c);
-		else
-			cpu_relax();
-	}
+	coreloop_run();
 }

@@ -21,6 +21,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/kassert.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
@@ -60,6 +61,7 @@ panic_claim(void)
 	if (__atomic_compare_exchange_n(&panic_owner, &none, me, false,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		console_panic_enter();
+		smp_stop_others();
 		return;
 	}
 	if (none == me) {

@@ -20,16 +20,20 @@
  *
  * The lock does not disable interrupts: code that can run in interrupt
  * context must not share a lock with code that runs with interrupts
- * enabled on the same CPU.  Recording the owning CPU and catching
- * recursive acquisition need per-CPU identity and come with SMP support
- * (a later issue); until then spinlock_held() only reports whether anyone
- * holds the lock.
+ * enabled on the same CPU.  In the kernel's debug build (freestanding with
+ * KASSERT_ENABLE) each lock records its owner CPU: taking a lock this CPU
+ * already holds, or releasing one it does not hold, is a KASSERT failure,
+ * and spinlock_owned() tells whether the calling CPU holds it.  The
+ * platform supplies spinlock_cpu_self() (kernel/percpu.c).  Host builds
+ * have no CPU identity and skip the owner checks.
  *
  * Locking:
  *	sl_next		next ticket to hand out; atomic, updated by
  *			spinlock_lock() and spinlock_trylock().
  *	sl_owner_ticket	ticket being served; written only by the holder
  *			in spinlock_unlock().
+ *	sl_owner_cpu	1 + the holder's CPU id, 0 when free; written by
+ *			the holder only (debug kernel builds).
  *	spinlock_init() must run before the lock is shared.
  *	spinlock_lock() / spinlock_trylock() take the lock;
  *	spinlock_unlock() is called with the lock held and releases it.
@@ -41,12 +45,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/kassert.h"
+
+#if !__STDC_HOSTED__ && defined(KASSERT_ENABLE)
+#define SPINLOCK_TRACK_OWNER	1
+uint32_t spinlock_cpu_self(void);
+#endif
+
 struct spinlock {
 	uint32_t	sl_next;		/* next ticket to hand out */
 	uint32_t	sl_owner_ticket;	/* ticket allowed to hold it */
+	uint32_t	sl_owner_cpu;		/* 1 + holder CPU, 0 if free */
 };
 
-#define SPINLOCK_INITIALIZER	{ .sl_next = 0, .sl_owner_ticket = 0 }
+#define SPINLOCK_INITIALIZER	{ .sl_next = 0, .sl_owner_ticket = 0, \
+				  .sl_owner_cpu = 0 }
 
 #if __STDC_HOSTED__
 /*
@@ -87,6 +100,33 @@ spinlock_init(struct spinlock *sl)
 {
 	__atomic_store_n(&sl->sl_next, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->sl_owner_ticket, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->sl_owner_cpu, 0, __ATOMIC_RELAXED);
+}
+
+/* Records (or, with 0, clears) the holder; debug kernel builds only. */
+static inline void
+spinlock_set_owner(struct spinlock *sl, bool held)
+{
+#ifdef SPINLOCK_TRACK_OWNER
+	__atomic_store_n(&sl->sl_owner_cpu, held ? spinlock_cpu_self() + 1 : 0,
+	    __ATOMIC_RELAXED);
+#else
+	(void)sl;
+	(void)held;
+#endif
+}
+
+/* True if the calling CPU holds sl (always false without owner tracking). */
+static inline bool
+spinlock_owned(const struct spinlock *sl)
+{
+#ifdef SPINLOCK_TRACK_OWNER
+	return __atomic_load_n(&sl->sl_owner_cpu, __ATOMIC_RELAXED) ==
+	    spinlock_cpu_self() + 1;
+#else
+	(void)sl;
+	return false;
+#endif
 }
 
 /* Takes sl; spins until it is ours. */
@@ -96,11 +136,13 @@ spinlock_lock(struct spinlock *sl)
 	uint32_t ticket;
 	unsigned int spins;
 
+	KASSERT(!spinlock_owned(sl), ("spinlock_lock: %p: recursive", sl));
 	spins = 0;
 	ticket = __atomic_fetch_add(&sl->sl_next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_ACQUIRE) !=
 	    ticket)
 		spinlock_relax(&spins);
+	spinlock_set_owner(sl, true);
 }
 
 /* Takes sl if it is free right now; returns true if it was taken. */
@@ -111,8 +153,11 @@ spinlock_trylock(struct spinlock *sl)
 
 	owner = __atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_ACQUIRE);
 	expected = owner;
-	return (__atomic_compare_exchange_n(&sl->sl_next, &expected,
-	    owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	if (!__atomic_compare_exchange_n(&sl->sl_next, &expected,
+	    owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	spinlock_set_owner(sl, true);
+	return true;
 }
 
 /* Called with sl held; releases it to the next ticket in line. */
@@ -121,6 +166,11 @@ spinlock_unlock(struct spinlock *sl)
 {
 	uint32_t owner;
 
+#ifdef SPINLOCK_TRACK_OWNER
+	KASSERT(spinlock_owned(sl), ("spinlock_unlock: %p: not held by cpu %u",
+	    sl, spinlock_cpu_self()));
+#endif
+	spinlock_set_owner(sl, false);
 	owner = __atomic_load_n(&sl->sl_owner_ticket, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->sl_owner_ticket, owner + 1, __ATOMIC_RELEASE);
 }

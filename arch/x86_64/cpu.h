@@ -176,6 +176,19 @@ cpu_cli(void)
 }
 
 static inline void
+cpu_sti(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* STI's interrupt shadow makes HLT start before any interrupt is taken. */
+static inline void
+cpu_sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+static inline void
 cpu_hlt(void)
 {
 	__asm__ volatile("hlt" ::: "memory");

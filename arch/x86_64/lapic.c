@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lapic.c: local APIC access for the boot CPU.
+ * lapic.c: the local APIC of every CPU: enable, EOI, IPIs, and the timer.
  *
- * The APIC is used in x2APIC mode (MSRs, SDM 10.12) when CPUID offers it,
- * and in xAPIC mode (MMIO at the IA32_APIC_BASE address, mapped uncached)
- * otherwise.  lapic_init() software-enables it through the spurious
- * interrupt vector register (SDM 10.9).  Today this serves the NMI that
- * `fault nmi` sends to its own CPU; the SMP issue adds the timer, EOI and
- * the IPIs to other CPUs on top.
+ * x2APIC mode (MSRs, SDM 10.12) is used when CPUID offers it, on every
+ * CPU alike; otherwise xAPIC mode (MMIO at the IA32_APIC_BASE address,
+ * mapped uncached).  lapic_init() runs on each CPU for itself: it
+ * software-enables the APIC with the spurious vector (SDM 10.9), routes
+ * APIC errors to VEC_LAPIC_ERROR, masks LINT0 (the 8259s are masked and
+ * unused) and sets the task priority to 0.
  *
- * Locking: lapic_init() runs on each CPU for itself; the registers are
- * per-CPU, so no lock is needed.
+ * The timer is calibrated once, on the BSP, against the TSC (which
+ * tsc_init() calibrated against the PIT), then every CPU runs it periodic
+ * at the requested rate with divide-by-16 (SDM 10.5.4).
+ *
+ * Locking: the APIC registers are per CPU; no lock.  lapic_tick_hz is
+ * written on the BSP before any AP starts.
  */
 #include <stddef.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/errno.h"
 
 #define APIC_BASE_ADDR_MASK	0xfffff000ull
@@ -26,15 +33,34 @@
 
 /* xAPIC register offsets (SDM table 10-1); x2APIC MSR = 0x800 + off/16. */
 #define LAPIC_ID		0x020
+#define LAPIC_TPR		0x080
+#define LAPIC_EOI		0x0b0
 #define LAPIC_SVR		0x0f0
+#define LAPIC_ESR		0x280
 #define LAPIC_ICR_LO		0x300
 #define LAPIC_ICR_HI		0x310
+#define LAPIC_LVT_TIMER		0x320
+#define LAPIC_LVT_LINT0		0x350
+#define LAPIC_LVT_ERROR		0x370
+#define LAPIC_TIMER_INIT	0x380
+#define LAPIC_TIMER_CUR		0x390
+#define LAPIC_TIMER_DIV		0x3e0
 #define X2APIC_MSR_BASE		0x800
 #define X2APIC_MSR(off)		(X2APIC_MSR_BASE + ((off) >> 4))
 
 #define SVR_ENABLE		(1u << 8)
-#define SPURIOUS_VECTOR		0xff
-#define ICR_DELIVERY_NMI	(4u << 8)	/* SDM 10.6.1 */
+#define LVT_MASKED		(1u << 16)
+#define LVT_TIMER_PERIODIC	(1u << 17)
+#define TIMER_DIV_16		0x3	/* SDM figure 10-10 */
+#define TIMER_COUNT_MAX		0xffffffffu
+#define TIMER_CAL_MS		10
+#define MS_PER_S		1000u
+
+/* ICR (SDM 10.6.1). */
+#define ICR_DELIVERY_FIXED	(0u << 8)
+#define ICR_DELIVERY_NMI	(4u << 8)
+#define ICR_DELIVERY_INIT	(5u << 8)
+#define ICR_DELIVERY_STARTUP	(6u << 8)
 #define ICR_LEVEL_ASSERT	(1u << 14)
 #define ICR_BUSY		(1u << 12)
 #define XAPIC_DEST_SHIFT	24
@@ -43,6 +69,8 @@
 static volatile uint32_t *xapic;
 static bool x2apic;
 static bool present;
+static uint64_t lapic_tick_hz;		/* timer input ticks/s after /16 */
+static uint64_t lapic_error_count;
 
 static uint32_t
 lapic_read(uint32_t off)
@@ -61,6 +89,28 @@ lapic_write(uint32_t off, uint32_t v)
 		xapic[off / sizeof(uint32_t)] = v;
 }
 
+void
+lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+static void
+lapic_spurious(struct trapframe *tf)
+{
+	(void)tf;		/* SDM 10.9: no EOI for the spurious vector */
+}
+
+static void
+lapic_error(struct trapframe *tf)
+{
+	(void)tf;
+	lapic_write(LAPIC_ESR, 0);	/* latch, SDM 10.5.3 */
+	__atomic_fetch_add(&lapic_error_count, 1, __ATOMIC_RELAXED);
+	lapic_eoi();
+}
+
+/* Enables this CPU's APIC.  The first call also chooses the mode. */
 int
 lapic_init(void)
 {
@@ -72,15 +122,23 @@ lapic_init(void)
 		return -ENODEV;
 	base = rdmsr(MSR_APIC_BASE);
 	if (c & CPUID_ECX_X2APIC) {
-		base |= APIC_BASE_EN | APIC_BASE_EXTD;
-		wrmsr(MSR_APIC_BASE, base);
+		/* xAPIC -> x2APIC is a legal transition (SDM 10.12.5). */
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 		x2apic = true;
-	} else {
+	} else if (xapic == NULL) {
 		xapic = vm_map_mmio(base & APIC_BASE_ADDR_MASK, XAPIC_MMIO_LEN);
 		if (xapic == NULL)
 			return -ENOMEM;
 	}
-	lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	if (!present) {
+		trap_register(VEC_SPURIOUS, lapic_spurious);
+		trap_register(VEC_LAPIC_ERROR, lapic_error);
+	}
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	present = true;
 	return 0;
 }
@@ -105,20 +163,91 @@ lapic_id(void)
 	return lapic_read(LAPIC_ID) >> XAPIC_DEST_SHIFT;
 }
 
-void
-lapic_send_nmi(uint32_t apic_id)
+uint64_t
+lapic_errors(void)
+{
+	return __atomic_load_n(&lapic_error_count, __ATOMIC_RELAXED);
+}
+
+static void
+lapic_icr(uint32_t apic_id, uint32_t lo)
 {
 	int spin;
 
 	if (x2apic) {
-		/* SDM 10.12.9: one 64-bit write, destination in bits 63:32. */
-		wrmsr(X2APIC_MSR(LAPIC_ICR_LO), ((uint64_t)apic_id << 32) |
-		    ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
+		/* SDM 10.12.9: one 64-bit write, destination in 63:32. */
+		wrmsr(X2APIC_MSR(LAPIC_ICR_LO), ((uint64_t)apic_id << 32) | lo);
 		return;
 	}
-	lapic_write(LAPIC_ICR_HI, apic_id << XAPIC_DEST_SHIFT);
-	lapic_write(LAPIC_ICR_LO, ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
 	for (spin = 0; spin < ICR_SPIN_MAX; spin++)
 		if ((lapic_read(LAPIC_ICR_LO) & ICR_BUSY) == 0)
 			break;
+	lapic_write(LAPIC_ICR_HI, apic_id << XAPIC_DEST_SHIFT);
+	lapic_write(LAPIC_ICR_LO, lo);
+}
+
+void
+lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	lapic_icr(apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
+void
+lapic_send_nmi(uint32_t apic_id)
+{
+	lapic_icr(apic_id, ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
+}
+
+void
+lapic_send_init(uint32_t apic_id)
+{
+	lapic_icr(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+/* STARTUP IPI: the AP starts in real mode at page << 12 (SDM 8.4.4.1). */
+void
+lapic_send_sipi(uint32_t apic_id, uint8_t page)
+{
+	lapic_icr(apic_id, ICR_DELIVERY_STARTUP | page);
+}
+
+/* Measures the timer's input rate over TIMER_CAL_MS of TSC time. */
+void
+lapic_timer_calibrate(void)
+{
+	uint64_t t0, until;
+	uint32_t left;
+
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	t0 = rdtsc();
+	until = t0 + tsc_hz() / (MS_PER_S / TIMER_CAL_MS);
+	lapic_write(LAPIC_TIMER_INIT, TIMER_COUNT_MAX);
+	while (rdtsc() < until)
+		cpu_relax();
+	left = lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_tick_hz = (uint64_t)(TIMER_COUNT_MAX - left) *
+	    (MS_PER_S / TIMER_CAL_MS);
+}
+
+uint64_t
+lapic_timer_hz(void)
+{
+	return lapic_tick_hz;
+}
+
+/* Starts this CPU's periodic timer on VEC_TIMER at hz interrupts/s. */
+void
+lapic_timer_start(unsigned hz)
+{
+	uint64_t count = lapic_tick_hz / hz;
+
+	if (count == 0)
+		count = 1;
+	if (count > TIMER_COUNT_MAX)
+		count = TIMER_COUNT_MAX;
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }

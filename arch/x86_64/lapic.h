@@ -12,6 +12,14 @@ int	 lapic_init(void);
 bool	 lapic_present(void);
 bool	 lapic_x2apic(void);
 uint32_t lapic_id(void);
+void	 lapic_eoi(void);
+void	 lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void	 lapic_send_nmi(uint32_t apic_id);
+void	 lapic_send_init(uint32_t apic_id);
+void	 lapic_send_sipi(uint32_t apic_id, uint8_t page);
+void	 lapic_timer_calibrate(void);
+void	 lapic_timer_start(unsigned hz);
+uint64_t lapic_timer_hz(void);
+uint64_t lapic_errors(void);
 
 #endif /* ARCH_X86_64_LAPIC_H */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/vectors.h"
+#include "kernel/errno.h"
 #include "kernel/kassert.h"
 #include "kernel/panic.h"
 
@@ -57,4 +59,18 @@ trap_dispatch(struct trapframe *tf)
 	if (tf->tf_vector < TRAP_NEXCEPTIONS)
 		panic_trap(tf);
 	__atomic_fetch_add(&trap_unexpected, 1, __ATOMIC_RELAXED);
+}
+
+static int vector_next = VEC_DYN_FIRST;
+
+/*
+ * Hands out the next free device vector (MSI-X); -ENOSPC when they are
+ * gone.  Every dynamically assigned vector comes from here.
+ */
+int
+vector_alloc(void)
+{
+	int v = __atomic_fetch_add(&vector_next, 1, __ATOMIC_RELAXED);
+
+	return v <= VEC_DYN_LAST ? v : -ENOSPC;
 }

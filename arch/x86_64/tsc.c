@@ -98,3 +98,13 @@ uptime_us(void)
 {
 	return tsc_to_us(rdtsc() - boot_tsc);
 }
+
+/* Busy-waits at least us microseconds of TSC time. */
+void
+udelay(uint64_t us)
+{
+	uint64_t until = rdtsc() + us * (tsc_freq / US_PER_S);
+
+	while (rdtsc() < until)
+		cpu_relax();
+}

@@ -14,5 +14,6 @@ uint64_t tsc_hz(void);
 uint64_t tsc_to_us(uint64_t cycles);
 uint64_t tsc_to_ns(uint64_t cycles);
 uint64_t uptime_us(void);
+void	 udelay(uint64_t us);
 
 #endif /* ARCH_X86_64_TSC_H */

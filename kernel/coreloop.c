@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * coreloop.c: the per-core loop, the unit of execution on every CPU.
+ *
+ *	for (;;) {
+ *		run ready work: queued calls, pending event sources, timers;
+ *		if there was none: halt until an interrupt (sti; hlt)
+ *	}
+ *
+ * There is no preemption and no blocking; interrupt handlers only count,
+ * acknowledge and mark work ready (pc_pending), and the loop does the
+ * work.  Other CPUs queue calls with smp_call() on the target's lock-free
+ * pc_workq and send a wake-up IPI only if the target is idle.
+ *
+ * The lost-wakeup race is closed with a store/load handshake: the loop
+ * disables interrupts, publishes pc_idle = 1 (seq_cst), re-checks every
+ * work source, and only then executes "sti; hlt" as one step (the STI
+ * interrupt shadow, SDM Vol. 2B STI, guarantees HLT starts before any
+ * interrupt is taken).  A producer pushes (seq_cst) and then reads
+ * pc_idle: either it sees 1 and sends the IPI, or the loop's re-check sees
+ * the work.  Busy and idle time are counted in TSC cycles per CPU.
+ *
+ * Locking: no locks.  pc_workq is MPSC lock-free, pc_pending is an atomic
+ * bitmask, pc_idle an atomic flag; the counters are written by their own
+ * CPU only.
+ */
+#include <stddef.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/vectors.h"
+#include "kernel/console.h"
+#include "kernel/coreloop.h"
+#include "kernel/errno.h"
+#include "kernel/kmem.h"
+#include "kernel/panic.h"
+#include "kernel/shell.h"
+
+struct smp_call_async {
+	struct workq_item	sca_wi;		/* first: cast from the item */
+	smp_fn			*sca_fn;
+	void			*sca_arg;
+};
+
+struct smp_call_wait {
+	struct workq_item	scw_wi;
+	smp_fn			*scw_fn;
+	void			*scw_arg;
+	uint32_t		scw_done;
+};
+
+static void
+count_intr(struct percpu *pc)
+{
+	__atomic_store_n(&pc->pc_intrs, pc->pc_intrs + 1, __ATOMIC_RELAXED);
+}
+
+static void
+timer_intr(struct trapframe *tf)
+{
+	struct percpu *pc = curcpu();
+
+	(void)tf;
+	count_intr(pc);
+	__atomic_store_n(&pc->pc_ticks, pc->pc_ticks + 1, __ATOMIC_RELAXED);
+	lapic_eoi();
+}
+
+static void
+wake_intr(struct trapframe *tf)
+{
+	struct percpu *pc = curcpu();
+
+	(void)tf;
+	count_intr(pc);
+	__atomic_store_n(&pc->pc_ipis, pc->pc_ipis + 1, __ATOMIC_RELAXED);
+	lapic_eoi();
+}
+
+static void
+console_intr(struct trapframe *tf)
+{
+	struct percpu *pc = curcpu();
+
+	(void)tf;
+	count_intr(pc);
+	__atomic_fetch_or(&pc->pc_pending, PENDING_CONSOLE, __ATOMIC_SEQ_CST);
+	lapic_eoi();
+}
+
+/* Registers the interrupt handlers of the loop; BSP, before APs start. */
+void
+coreloop_init(void)
+{
+	trap_register(VEC_TIMER, timer_intr);
+	trap_register(VEC_IPI_WAKE, wake_intr);
+	trap_register(VEC_COM1, console_intr);
+}
+
+void
+coreloop_cpu_init(struct percpu *pc)
+{
+	(void)pc;
+}
+
+void
+coreloop_mark_pending(struct percpu *pc, uint32_t bits)
+{
+	__atomic_fetch_or(&pc->pc_pending, bits, __ATOMIC_SEQ_CST);
+	if (pc != curcpu() && __atomic_load_n(&pc->pc_idle, __ATOMIC_SEQ_CST))
+		lapic_send_ipi(pc->pc_apic_id, VEC_IPI_WAKE);
+}
+
+static bool console_polled;	/* no console interrupt: poll on the BSP */
+
+/* Without a console interrupt the BSP polls the UART and never halts. */
+void
+coreloop_poll_console(void)
+{
+	console_polled = true;
+}
+
+static void
+console_drain(void)
+{
+	int c;
+
+	while ((c = console_getc()) >= 0)
+		shell_input(c);
+}
+
+static bool
+has_work(struct percpu *pc)
+{
+	return !workq_empty(&pc->pc_workq) ||
+	    __atomic_load_n(&pc->pc_pending, __ATOMIC_SEQ_CST) != 0 ||
+	    callout_due(&pc->pc_callouts,
+	    __atomic_load_n(&pc->pc_ticks, __ATOMIC_RELAXED));
+}
+
+/* Runs whatever is ready on this CPU once.  Returns true if anything ran. */
+bool
+coreloop_poll_once(void)
+{
+	struct percpu *pc = curcpu();
+	struct workq_item *wi, *next;
+	uint32_t pending;
+	bool did = false;
+
+	for (wi = workq_take_all(&pc->pc_workq); wi != NULL; wi = next) {
+		next = wi->wi_next;
+		__atomic_store_n(&pc->pc_work, pc->pc_work + 1,
+		    __ATOMIC_RELAXED);
+		wi->wi_fn(wi);
+		did = true;
+	}
+	pending = __atomic_exchange_n(&pc->pc_pending, 0, __ATOMIC_SEQ_CST);
+	if ((pending & PENDING_CONSOLE) || (console_polled && pc->pc_id == 0)) {
+		console_drain();
+		did = true;
+	}
+	if (callout_run(&pc->pc_callouts,
+	    __atomic_load_n(&pc->pc_ticks, __ATOMIC_RELAXED)) > 0)
+		did = true;
+	return did;
+}
+
+void
+coreloop_run(void)
+{
+	struct percpu *pc = curcpu();
+	uint64_t t0;
+
+	for (;;) {
+		__atomic_store_n(&pc->pc_loops, pc->pc_loops + 1,
+		    __ATOMIC_RELAXED);
+		cpu_sti();
+		if (coreloop_poll_once())
+			continue;
+		cpu_cli();
+		__atomic_store_n(&pc->pc_idle, 1, __ATOMIC_SEQ_CST);
+		if (has_work(pc) || (console_polled && pc->pc_id == 0)) {
+			__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
+			continue;
+		}
+		t0 = rdtsc();
+		cpu_sti_hlt();
+		__atomic_store_n(&pc->pc_idle_cycles,
+		    pc->pc_idle_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
+		__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
+	}
+}
+
+/* Busy cycles of pc since it came online, as of TSC value now. */
+uint64_t
+coreloop_busy_cycles(const struct percpu *pc, uint64_t now)
+{
+	uint64_t total = now - pc->pc_start_tsc;
+	uint64_t idle = __atomic_load_n(&pc->pc_idle_cycles, __ATOMIC_RELAXED);
+
+	return idle < total ? total - idle : 0;
+}
+
+/* Queues wi on pc and wakes pc if it is idle.  Any CPU, any context. */
+void
+smp_call_item(struct percpu *pc, struct workq_item *wi)
+{
+	workq_push(&pc->pc_workq, wi);
+	if (pc != curcpu() && __atomic_load_n(&pc->pc_idle, __ATOMIC_SEQ_CST))
+		lapic_send_ipi(pc->pc_apic_id, VEC_IPI_WAKE);
+}
+
+static void
+smp_call_async_run(struct workq_item *wi)
+{
+	struct smp_call_async *c = (struct smp_call_async *)wi;
+	smp_fn *fn = c->sca_fn;
+	void *arg = c->sca_arg;
+
+	kmem_free(c);
+	fn(arg);
+}
+
+/* Runs fn(arg) on cpu from its loop, asynchronously. */
+int
+smp_call(uint32_t cpu, smp_fn *fn, void *arg)
+{
+	struct percpu *pc = percpu_get(cpu);
+	struct smp_call_async *c;
+
+	if (pc == NULL || !__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+		return -EINVAL;
+	c = kmem_alloc(sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->sca_wi.wi_fn = smp_call_async_run;
+	c->sca_fn = fn;
+	c->sca_arg = arg;
+	smp_call_item(pc, &c->sca_wi);
+	return 0;
+}
+
+static void
+smp_call_wait_run(struct workq_item *wi)
+{
+	struct smp_call_wait *c = (struct smp_call_wait *)wi;
+
+	c->scw_fn(c->scw_arg);
+	__atomic_store_n(&c->scw_done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Runs fn(arg) on cpu and waits for it to finish; inline when cpu is this
+ * CPU.  While waiting, this CPU keeps running its own queued work, so two
+ * CPUs calling each other cannot deadlock.
+ */
+int
+smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg)
+{
+	struct percpu *pc = percpu_get(cpu);
+	struct smp_call_wait c;
+
+	if (pc == NULL || !__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+		return -EINVAL;
+	if (pc == curcpu()) {
+		fn(arg);
+		return 0;
+	}
+	c.scw_wi.wi_fn = smp_call_wait_run;
+	c.scw_fn = fn;
+	c.scw_arg = arg;
+	c.scw_done = 0;
+	smp_call_item(pc, &c.scw_wi);
+	while (!__atomic_load_n(&c.scw_done, __ATOMIC_ACQUIRE)) {
+		if (!coreloop_poll_once())
+			cpu_relax();
+	}
+	return 0;
+}
+
+/* Stops every other online CPU with an NMI (panic path). */
+void
+smp_stop_others(void)
+{
+	uint32_t me = cpu_id_safe(), i;
+	struct percpu *pc;
+
+	if (!lapic_present())
+		return;
+	for (i = 0; (pc = percpu_get(i)) != NULL; i++)
+		if (i != me && __atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+			lapic_send_nmi(pc->pc_apic_id);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * coreloop.h: the per-core loop, and running work on other CPUs.
+ */
+#ifndef KERNEL_COORELOOP_H
+#define KERNEL_COORELOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/percpu.h"
+
+typedef void smp_fn(void *arg);
+
+void	coreloop_init(void);
+void	coreloop_cpu_init(struct percpu *pc);
+void	coreloop_run(void) __attribute__((noreturn));
+bool	coreloop_poll_once(void);
+void	coreloop_mark_pending(struct percpu *pc, uint32_t bits);
+void	coreloop_poll_console(void);
+int	smp_call(uint32_t cpu, smp_fn *fn, void *arg);
+int	smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg);
+void	smp_call_item(struct percpu *pc, struct workq_item *wi);
+void	smp_stop_others(void);
+uint64_t coreloop_busy_cycles(const struct percpu *pc, uint64_t now);
+void	smp_cmds_init(void);
+
+#endif /* KERNEL_COORELOOP_H */
