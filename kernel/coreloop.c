@@ -139,13 +139,16 @@ has_work(struct percpu *pc)
 	    __atomic_load_n(&pc->pc_ticks, __ATOMIC_RELAXED));
 }
 
-/* Runs whatever is ready on this CPU once.  Returns true if anything ran. */
+/*
+ * Runs whatever is ready on this CPU once.  Returns true if anything ran.
+ * May nest (a work item waiting for another CPU polls its own work).
+ */
 bool
 coreloop_poll_once(void)
 {
 	struct percpu *pc = curcpu();
 	struct workq_item *wi, *next;
-	uint32_t pending;
+	uint32_t pending, mask;
 	bool did = false;
 
 	for (wi = workq_take_all(&pc->pc_workq); wi != NULL; wi = next) {
@@ -155,11 +158,20 @@ coreloop_poll_once(void)
 		wi->wi_fn(wi);
 		did = true;
 	}
-	pending = __atomic_exchange_n(&pc->pc_pending, 0, __ATOMIC_SEQ_CST);
-	if ((pending & PENDING_CONSOLE) || (console_polled && pc->pc_id == 0)) {
+	/*
+	 * A nested pass (a command waiting in smp_call_sync, say) leaves the
+	 * console alone: the shell is not re-entrant.
+	 */
+	pc->pc_poll_depth++;
+	mask = pc->pc_poll_depth == 1 ? ~0u : ~PENDING_CONSOLE;
+	pending = __atomic_fetch_and(&pc->pc_pending, ~mask, __ATOMIC_SEQ_CST) &
+	    mask;
+	if ((pending & PENDING_CONSOLE) ||
+	    (console_polled && pc->pc_id == 0 && pc->pc_poll_depth == 1)) {
 		console_drain();
 		did = true;
 	}
+	pc->pc_poll_depth--;
 	if (callout_run(&pc->pc_callouts,
 	    __atomic_load_n(&pc->pc_ticks, __ATOMIC_RELAXED)) > 0)
 		did = true;

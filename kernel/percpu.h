@@ -54,6 +54,7 @@ struct percpu {
 	uint64_t	pc_idle_cycles;
 	uint64_t	pc_start_tsc;
 	struct callout_list pc_callouts;
+	uint32_t	pc_poll_depth;	/* coreloop_poll_once nesting */
 
 	/* smp ipitest mailbox. */
 	uint32_t	pc_ping_from;

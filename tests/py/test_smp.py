@@ -296,7 +296,7 @@ def test_fault_on_ap(qemu):
 
     start = con.pos
     con.sendline("fault --cpu 2 pf")
-    m = con.wait_for(PANIC_LINE_RE)
+    m = con.wait_for(PANIC_LINE_RE.pattern)
     assert int(m.group(1)) == 2, m.group(0)
     assert int(m.group(2)) == 14, m.group(0)
     assert m.group(3) == "#PF", m.group(0)
