@@ -51,7 +51,7 @@ KASFLAGS	:= $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
 LDFLAGS		:= -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 		   --no-warn-rwx-segments -T linker.ld
 
-KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c)
+KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c drivers/*/*.c net/*/*.c)
 KSRCS_S		:= $(filter-out arch/x86_64/boot.S,$(wildcard arch/x86_64/*.S))
 KOBJS		:= $(B)/arch/x86_64/boot.o \
 		   $(patsubst %.S,$(B)/%.o,$(KSRCS_S)) \

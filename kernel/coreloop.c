@@ -104,6 +104,7 @@ coreloop_cpu_init(struct percpu *pc)
 	(void)pc;
 }
 
+/* Marks pending bits on pc (any CPU, any context) and wakes pc if idle. */
 void
 coreloop_mark_pending(struct percpu *pc, uint32_t bits)
 {
@@ -128,6 +129,43 @@ console_drain(void)
 
 	while ((c = console_getc()) >= 0)
 		shell_input(c);
+}
+
+/*
+ * Registers fn(arg) as a poller on pc (before pc's interrupts can mark
+ * it).  Returns its pending bit, or -ENOSPC.  A poller returns true when
+ * it stopped at its budget and wants to run again.
+ */
+int
+coreloop_add_poller(struct percpu *pc, coreloop_poll_fn *fn, void *arg)
+{
+	uint32_t bit;
+
+	for (bit = PENDING_FIRST_POLLER; bit < PENDING_BITS; bit++) {
+		if (pc->pc_pollers[bit].cp_fn == NULL) {
+			pc->pc_pollers[bit].cp_arg = arg;
+			__atomic_store_n(&pc->pc_pollers[bit].cp_fn, fn,
+			    __ATOMIC_RELEASE);
+			return (int)bit;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void
+run_pollers(struct percpu *pc, uint32_t pending)
+{
+	struct coreloop_poller *p;
+	uint32_t bit;
+
+	while (pending != 0) {
+		bit = (uint32_t)__builtin_ctz(pending);
+		pending &= pending - 1;
+		p = &pc->pc_pollers[bit];
+		if (p->cp_fn != NULL && p->cp_fn(p->cp_arg))
+			__atomic_fetch_or(&pc->pc_pending, 1u << bit,
+			    __ATOMIC_SEQ_CST);
+	}
 }
 
 static bool
@@ -169,6 +207,10 @@ coreloop_poll_once(void)
 	if ((pending & PENDING_CONSOLE) ||
 	    (console_polled && pc->pc_id == 0 && pc->pc_poll_depth == 1)) {
 		console_drain();
+		did = true;
+	}
+	if (pending & ~PENDING_CONSOLE) {
+		run_pollers(pc, pending & ~PENDING_CONSOLE);
 		did = true;
 	}
 	pc->pc_poll_depth--;

@@ -18,6 +18,7 @@ void	coreloop_run(void) __attribute__((noreturn));
 bool	coreloop_poll_once(void);
 void	coreloop_mark_pending(struct percpu *pc, uint32_t bits);
 void	coreloop_poll_console(void);
+int	coreloop_add_poller(struct percpu *pc, coreloop_poll_fn *fn, void *arg);
 int	smp_call(uint32_t cpu, smp_fn *fn, void *arg);
 int	smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg);
 void	smp_call_item(struct percpu *pc, struct workq_item *wi);

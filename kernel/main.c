@@ -19,12 +19,15 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vectors.h"
+#include "drivers/pci/pci.h"
+#include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/kernel.h"
 #include "kernel/mem.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
+#include "net/netisr/rss.h"
 
 #define COM1_ISA_IRQ	4
 
@@ -48,6 +51,32 @@ console_irq_init(void)
 	}
 	printk("console: no I/O APIC route for COM1; polling\n");
 	coreloop_poll_console();
+}
+
+/* All online CPUs are workstream CPUs until netisr's maxthreads says less. */
+static void
+net_rss_init(void)
+{
+	uint32_t cpus[MAXCPU], i, n = ncpus_online();
+
+	for (i = 0; i < n; i++)
+		cpus[i] = i;
+	netisr_rss_init(cpus, n);
+}
+
+static void
+print_ready(uint32_t ncpus)
+{
+	const uint8_t *m;
+
+	if (vtnet0 == NULL) {
+		printk("READY cpus=%u queues=0 ip=none mac=none\n", ncpus);
+		return;
+	}
+	m = vtnet0->vs_mac;
+	printk("READY cpus=%u queues=%u ip=none "
+	    "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ncpus, vtnet0->vs_nqueues,
+	    m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 void
@@ -93,8 +122,11 @@ kmain(int kind, uint32_t info)
 	}
 	ncpus = smp_start_aps();	/* each AP prints its online line */
 	console_irq_init();
+	net_rss_init();			/* netisr's flow -> CPU table */
+	pci_init();			/* enumerate, then attach drivers */
+	pci_attach_drivers();
 
-	printk("READY cpus=%u queues=0 ip=none mac=none\n", ncpus);
+	print_ready(ncpus);
 	printk("boot: ready in %lu us\n", uptime_us());
 	shell_init(kernel_config.cc_console_echo);
 	shell_prompt();

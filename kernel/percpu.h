@@ -29,8 +29,21 @@
 #define MAXCPU		16
 #define CACHE_LINE	64
 
-/* pc_pending bits: event sources an interrupt handler marked ready. */
-#define PENDING_CONSOLE	(1u << 0)
+/*
+ * pc_pending bits: event sources an interrupt handler marked ready.  Bit 0
+ * is the console; the others belong to pollers registered with
+ * coreloop_add_poller() (driver queues).
+ */
+#define PENDING_CONSOLE		(1u << 0)
+#define PENDING_FIRST_POLLER	1
+#define PENDING_BITS		32
+
+typedef bool coreloop_poll_fn(void *arg);
+
+struct coreloop_poller {
+	coreloop_poll_fn	*cp_fn;
+	void			*cp_arg;
+};
 
 struct percpu {
 	struct percpu	*pc_self;	/* must stay first: curcpu() reads it */
@@ -55,6 +68,8 @@ struct percpu {
 	uint64_t	pc_start_tsc;
 	struct callout_list pc_callouts;
 	uint32_t	pc_poll_depth;	/* coreloop_poll_once nesting */
+
+	struct coreloop_poller pc_pollers[PENDING_BITS];
 
 	/* smp ipitest mailbox. */
 	uint32_t	pc_ping_from;

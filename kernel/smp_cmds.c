@@ -42,6 +42,12 @@ struct cpus_snap {
 
 static struct cpus_snap cpus_last[MAXCPU];
 
+static void
+print_vector(int vec, const char *owner, uint32_t cpu, uint64_t count)
+{
+	printk("vector %d cpu %u %s intrs %lu\n", vec, cpu, owner, count);
+}
+
 static int
 cmd_cpus(int argc, char **argv)
 {
@@ -77,6 +83,7 @@ cmd_cpus(int argc, char **argv)
 		s->cs_tsc = now;
 		s->cs_idle += idle;
 	}
+	vector_foreach(print_vector);
 	return 0;
 }
 SHELL_CMD(cpus, "per-CPU loop, work, IPI, interrupt, tick and busy counters",

@@ -18,6 +18,16 @@
 #include "kernel/kassert.h"
 #include "kernel/panic.h"
 
+#define VECTOR_OWNER_MAX	24
+
+/* Dynamically assigned vectors: who owns each, where it points, its count. */
+struct vector_info {
+	char		vi_owner[VECTOR_OWNER_MAX];
+	uint32_t	vi_cpu;
+	uint64_t	vi_count;
+};
+
+static struct vector_info vector_info[VEC_DYN_LAST - VEC_DYN_FIRST + 1];
 static trap_handler_fn *trap_handlers[TRAP_NVECTORS];
 static uint64_t trap_unexpected;
 
@@ -52,6 +62,10 @@ trap_dispatch(struct trapframe *tf)
 
 	if (tf->tf_vector < TRAP_NVECTORS)
 		fn = trap_handlers[tf->tf_vector];
+	/* Device vectors each aim at one CPU: the add is uncontended. */
+	if (tf->tf_vector >= VEC_DYN_FIRST && tf->tf_vector <= VEC_DYN_LAST)
+		__atomic_fetch_add(&vector_info[tf->tf_vector -
+		    VEC_DYN_FIRST].vi_count, 1, __ATOMIC_RELAXED);
 	if (fn != NULL) {
 		fn(tf);
 		return;
@@ -64,13 +78,38 @@ trap_dispatch(struct trapframe *tf)
 static int vector_next = VEC_DYN_FIRST;
 
 /*
- * Hands out the next free device vector (MSI-X); -ENOSPC when they are
- * gone.  Every dynamically assigned vector comes from here.
+ * Hands out the next free device vector (MSI-X) for owner on cpu;
+ * -ENOSPC when they are gone.  Every dynamically assigned vector comes
+ * from here, and `cpus` lists them.
  */
 int
-vector_alloc(void)
+vector_alloc(const char *owner, uint32_t cpu)
 {
 	int v = __atomic_fetch_add(&vector_next, 1, __ATOMIC_RELAXED);
+	struct vector_info *vi;
+	size_t i;
 
-	return v <= VEC_DYN_LAST ? v : -ENOSPC;
+	if (v > VEC_DYN_LAST)
+		return -ENOSPC;
+	vi = &vector_info[v - VEC_DYN_FIRST];
+	for (i = 0; i + 1 < VECTOR_OWNER_MAX && owner[i] != '\0'; i++)
+		vi->vi_owner[i] = owner[i];
+	vi->vi_owner[i] = '\0';
+	vi->vi_cpu = cpu;
+	return v;
+}
+
+/* Calls fn for every allocated vector (for `cpus`). */
+void
+vector_foreach(void (*fn)(int vec, const char *owner, uint32_t cpu,
+    uint64_t count))
+{
+	int v, last = __atomic_load_n(&vector_next, __ATOMIC_RELAXED);
+
+	for (v = VEC_DYN_FIRST; v < last && v <= VEC_DYN_LAST; v++) {
+		struct vector_info *vi = &vector_info[v - VEC_DYN_FIRST];
+
+		fn(v, vi->vi_owner, vi->vi_cpu,
+		    __atomic_load_n(&vi->vi_count, __ATOMIC_RELAXED));
+	}
 }

@@ -29,6 +29,10 @@
 #define VEC_LAPIC_ERROR		0xfe
 #define VEC_SPURIOUS		0xff
 
-int	vector_alloc(void);
+#include <stdint.h>
+
+int	vector_alloc(const char *owner, uint32_t cpu);
+void	vector_foreach(void (*fn)(int vec, const char *owner, uint32_t cpu,
+	    uint64_t count));
 
 #endif /* ARCH_X86_64_VECTORS_H */

@@ -4,10 +4,16 @@
 - The accelerator is chosen once per session by scripts/accel.py (which
   honours ACCEL=kvm|tcg|auto) and shown in the header as `unisr: accel=...`.
 - `qemu` is a factory: qemu(mode=, machine=, mem=, smp=, cmdline=, extra=,
-  expect_panic=, ready=) starts QEMU and returns a Console (see
-  unisr_console.py), by default already at the first prompt with its
-  BootInfo in `console.boot`.  Every QEMU it started is killed (its whole
+  expect_panic=, ready=, prefix=, monitor=) starts QEMU and returns a
+  Console (see unisr_console.py), by default already at the first prompt
+  with its BootInfo in `console.boot`.  `prefix` is put before QEMU's argv
+  (`netns.prefix()` runs it inside a network namespace); monitor=True
+  gives it a human monitor on a unix socket, driven by
+  `console.monitor(cmd)`.  Every QEMU it started is killed (its whole
   process group) at teardown, whether the test passed or not.
+- `netns` is a fresh network namespace with a multiqueue tap `tap0` (see
+  netns.py); at teardown it kills the test's QEMUs first, then deletes the
+  namespace, whether the test passed or not.
 - `console` is a direct-mode, 64M, default-command-line boot at its prompt.
 - `mode` is parametrized over "direct" and "iso".
 - Markers: requires_kvm, requires_tap (registered in pytest.ini).
@@ -17,8 +23,10 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -107,15 +115,23 @@ def qemu(request, accel):
     consoles = []
     request.node._unisr_consoles = consoles
 
+    tmpdirs = []
+
     def boot(mode="direct", machine="pc", mem="64M", smp=1, cmdline="",
              extra=(), expect_panic=False, ready=True,
-             timeout=uc.BOOT_TIMEOUT):
+             timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False):
         image = uc.KERNEL if mode == "direct" else uc.ISO
         if not image.is_file():
             pytest.fail("%s does not exist: run make first" % image,
                         pytrace=False)
+        mon = None
+        if monitor:
+            # Short path: unix socket names are limited to 107 bytes.
+            tmpdirs.append(tempfile.mkdtemp(prefix="unisr-mon-"))
+            mon = os.path.join(tmpdirs[-1], "monitor.sock")
         argv = uc.qemu_argv(accel, mode=mode, machine=machine, mem=mem,
-                            smp=smp, cmdline=cmdline, extra=extra)
+                            smp=smp, cmdline=cmdline, extra=extra,
+                            prefix=prefix, monitor=mon)
         name = _log_name("%s.%s" % (request.node.module.__name__,
                                      request.node.name))
         if consoles:
@@ -123,7 +139,7 @@ def qemu(request, accel):
         echo = uc.echo_from_cmdline(uc.ISO_CMDLINE if mode == "iso"
                                     else cmdline)
         con = uc.Console(argv, uc.LOG_DIR / (name + ".log"), echo=echo,
-                         expect_panic=expect_panic)
+                         expect_panic=expect_panic, monitor_path=mon)
         consoles.append(con)
         con.boot = con.wait_ready(timeout) if ready else None
         return con
@@ -131,6 +147,27 @@ def qemu(request, accel):
     yield boot
     for con in consoles:
         con.kill()
+    for d in tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+_stale_checked = []
+
+
+@pytest.fixture
+def netns(request):
+    """A fresh namespace with a multiqueue tap0; always deleted after."""
+    import netns as nsmod
+    if not _stale_checked:
+        _stale_checked.append(nsmod.cleanup_stale())
+    ns = nsmod.NetNS.create()
+    try:
+        yield ns
+    finally:
+        # QEMU holds the tap's queues: stop it before the namespace goes.
+        for con in getattr(request.node, "_unisr_consoles", []):
+            con.kill()
+        ns.delete()
 
 
 @pytest.fixture

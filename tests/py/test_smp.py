@@ -6,8 +6,9 @@ Proves (-m 128M, direct boots):
   subset touching each value and both machines otherwise): the boot log
   has one `cpu <n>: online (apic id <m>)` line per CPU, n dense from 0, m
   all distinct, no `did not start` line, then exactly one
-  `READY cpus=<N> queues=0 ip=none mac=none`; `cpus` lists exactly N CPUs,
-  each online with the APIC id the boot log gave it; one CPU refuses
+  `READY cpus=<N> queues=0 ip=none mac=none`; `cpus` lists exactly N CPUs
+  (device `vector` lines may follow them), each online with the APIC id
+  the boot log gave it; one CPU refuses
   `smp ipitest`;
 - `smp ipitest` on 4 CPUs measures all 12 ordered pairs, each with
   positive integer median and p99 in cycles and ns, p99 >= median, and no
@@ -52,6 +53,7 @@ CPUS_LINE_RE = re.compile(r"^cpu (\d+): apic (\d+) online ([01]) "
                           r"loops (\d+) work (\d+) ipis (\d+) intrs (\d+) "
                           r"ticks (\d+) busy (\d+\.\d)%$")
 CPU_FIELDS = ("apic", "online", "loops", "work", "ipis", "intrs", "ticks")
+VECTOR_LINE_RE = re.compile(r"^vector (\d+) cpu (\d+) (\S+) intrs (\d+)$")
 IPI_PAIR_RE = re.compile(r"^ipitest: (\d+) -> (\d+) median (\d+) cycles "
                          r"(\d+) ns p99 (\d+) cycles (\d+) ns$")
 IPI_SUM_RE = re.compile(r"^ipitest: (\d+) pairs, (\d+) round trips each$")
@@ -86,7 +88,13 @@ def boot(qemu, smp, machine="pc", **kw):
 
 
 class CpuStats:
-    """One `cpus` output: hz, uptime_us, window_us and per-CPU dicts."""
+    """One `cpus` output: hz, uptime_us, window_us, per-CPU dicts, vectors.
+
+    After the `cpu <n>:` lines come zero or more device-vector lines,
+    `vector <v> cpu <c> <owner> intrs <n>`, kept in `vectors` as dicts
+    (vector, cpu, owner, intrs).  Anything else, or a cpu line after a
+    vector line, is malformed.
+    """
 
     def __init__(self, lines):
         assert lines, "cpus printed nothing"
@@ -95,15 +103,29 @@ class CpuStats:
                    "<us> us': %r" % lines[0])
         self.hz, self.uptime_us, self.window_us = (int(x) for x in m.groups())
         self.cpus = []
+        self.vectors = []
         for line in lines[1:]:
+            v = VECTOR_LINE_RE.match(line)
+            if v:
+                self.vectors.append({
+                    "vector": int(v.group(1)), "cpu": int(v.group(2)),
+                    "owner": v.group(3), "intrs": int(v.group(4))})
+                continue
             c = CPUS_LINE_RE.match(line)
             assert c, "malformed cpus line: %r" % line
+            assert not self.vectors, "cpu line after vector lines: %r" % line
             d = dict(zip(("id",) + CPU_FIELDS,
                          (int(x) for x in c.groups()[:-1])))
             d["busy"] = float(c.group(9))
             self.cpus.append(d)
         assert [c["id"] for c in self.cpus] == list(range(len(self.cpus))), (
             "cpu ids not 0..N-1 in order: %s" % lines[1:])
+        ids = {c["id"] for c in self.cpus}
+        for v in self.vectors:
+            assert v["cpu"] in ids, "vector on an unlisted cpu: %s" % v
+        # Vector numbers are per CPU: only (cpu, vector) must be unique.
+        assert len({(v["cpu"], v["vector"]) for v in self.vectors}) == len(
+            self.vectors), "a vector listed twice: %s" % self.vectors
 
     @property
     def window_s(self):

@@ -17,6 +17,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import termios
 import time
@@ -64,11 +65,19 @@ def echo_from_cmdline(cmdline):
 
 
 def qemu_argv(accel, mode="direct", machine="pc", mem="64M", smp=1,
-              cmdline="", extra=(), kernel=KERNEL, iso=ISO):
-    """The QEMU command line for one unisr boot, as a list."""
+              cmdline="", extra=(), kernel=KERNEL, iso=ISO, prefix=(),
+              monitor=None):
+    """The QEMU command line for one unisr boot, as a list.
+
+    `prefix` goes before QEMU itself (e.g. `ip netns exec NS`); `monitor`,
+    a path, puts the human monitor on a unix socket there instead of
+    `-monitor none`.
+    """
     if accel not in ("kvm", "tcg"):
         raise ValueError("accel must be kvm or tcg, not %r" % (accel,))
-    argv = [QEMU,
+    mon = "none" if monitor is None else (
+        "unix:%s,server=on,wait=off" % monitor)
+    argv = list(prefix) + [QEMU,
             "-machine", machine,
             "-m", str(mem),
             "-smp", str(smp),
@@ -76,7 +85,7 @@ def qemu_argv(accel, mode="direct", machine="pc", mem="64M", smp=1,
             "-cpu", "max",
             "-display", "none",
             "-serial", "stdio",
-            "-monitor", "none",
+            "-monitor", mon,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if mode == "direct":
         argv += ["-kernel", str(kernel), "-append", cmdline]
@@ -113,6 +122,58 @@ def selftest_cases(elf=KERNEL):
     prefix = "selftest_case_"
     return sorted(n[len(prefix):] for n in elf_symbols(elf)
                   if n.startswith(prefix) and len(n) > len(prefix))
+
+
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+MONITOR_PROMPT = "(qemu) "
+
+
+def monitor_command(path, cmd, timeout=CMD_TIMEOUT):
+    """Run one human-monitor command on the unix socket at `path`.
+
+    Connects (retrying until QEMU has made the socket), reads the banner
+    up to the `(qemu) ` prompt, sends `cmd` and returns what the monitor
+    printed before its next prompt, without the echo of `cmd`, terminal
+    escapes or carriage returns.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(str(path))
+            break
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    try:
+        def read_to_prompt(buf):
+            while not ANSI_RE.sub("", buf.decode("utf-8", "replace")
+                                  ).replace("\r", "").endswith(
+                                      MONITOR_PROMPT):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("monitor: no prompt after %r: %r"
+                                       % (cmd, buf))
+                s.settimeout(left)
+                data = s.recv(4096)
+                if not data:
+                    raise EOFError("monitor closed: %r" % buf)
+                buf += data
+            return buf
+
+        read_to_prompt(b"")
+        s.sendall(cmd.encode() + b"\n")
+        out = ANSI_RE.sub("", read_to_prompt(b"").decode("utf-8", "replace"))
+    finally:
+        s.close()
+    out = out.replace("\r", "")[:-len(MONITOR_PROMPT)]
+    # The monitor echoes the command line first (redrawn as it is typed).
+    lines = out.split("\n")[1:]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _raw_output():
@@ -160,8 +221,10 @@ class BootInfo:
 class Console:
     """One QEMU process with its serial console on a pexpect pty."""
 
-    def __init__(self, argv, log_path, echo=True, expect_panic=False):
+    def __init__(self, argv, log_path, echo=True, expect_panic=False,
+                 monitor_path=None):
         self.argv = list(argv)
+        self.monitor_path = monitor_path
         self.log_path = Path(log_path)
         self.echo = echo
         self.expect_panic = expect_panic
@@ -337,6 +400,17 @@ class Console:
             self.fail("%s before QEMU exited" % bad[1])
         self.pos = len(self.text)
         return self.status
+
+    def monitor(self, cmd, timeout=CMD_TIMEOUT):
+        """Run a QEMU human-monitor command; return its output lines.
+
+        Needs a boot with a monitor socket (qemu(..., monitor=True)).
+        """
+        if self.monitor_path is None:
+            raise ValueError("this QEMU has no monitor socket")
+        if self.exited:
+            self.fail("QEMU exited before monitor command %r" % cmd)
+        return monitor_command(self.monitor_path, cmd, timeout)
 
     def lines(self):
         """All complete console lines so far."""

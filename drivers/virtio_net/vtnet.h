@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vtnet.h: the virtio-net driver's state (virtio 1.2, 5.1).
+ *
+ * Queue and vector numbering, in one place:
+ *
+ *	virtqueue 2k     rx queue k      MSI-X entry 2k      CPU k mod ncpus
+ *	virtqueue 2k+1   tx queue k      MSI-X entry 2k+1    CPU k mod ncpus
+ *	virtqueue 2M     control queue   no vector (polled)  (M: device max pairs)
+ *	                 config change   MSI-X entry 2N      CPU 0
+ *
+ * so QEMU's `vectors=2N+2` is enough for N pairs.  Each rx and tx queue is
+ * cache-line aligned with its own counters; a tx queue also has a lock,
+ * needed only when queues are fewer than CPUs and uncontended otherwise.
+ *
+ * An rx buffer is one device-writable descriptor of VTNET_RX_BUF_SIZE:
+ *
+ *	+------------------+--------------------------------------+
+ *	| virtio_net_hdr   | Ethernet frame (up to 1514 bytes)    |
+ *	| 12 or 20 bytes   |                                      |
+ *	+------------------+--------------------------------------+
+ *
+ * Locking: vtnet_softc fields are written during attach on the BSP and
+ * read-only afterwards, except vs_link_* (CPU 0's config poller) and the
+ * control queue (vs_ctrl_lock).  An rx queue is touched only by its CPU.
+ * A tx queue is touched under its vtx_lock.
+ */
+#ifndef DRIVERS_VIRTIO_NET_VTNET_H
+#define DRIVERS_VIRTIO_NET_VTNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/pci/pci.h"
+#include "drivers/virtio/virtio_pci.h"
+#include "drivers/virtio/virtqueue.h"
+#include "kernel/percpu.h"
+#include "kernel/spinlock.h"
+
+#define VTNET_MAX_QUEUES	16
+#define VTNET_QUEUE_SIZE_MAX	256
+#define VTNET_RX_BUF_SIZE	2048
+#define VTNET_RX_BUDGET		64
+#define VTNET_TX_MAX_SEGS	8
+#define VTNET_ETHER_ADDR_LEN	6
+#define VTNET_ETHER_HDR_LEN	14
+#define VTNET_RSS_KEY_LEN	40
+#define VTNET_FLOWS_PER_QUEUE	256
+
+/* Feature bits (5.1.3). */
+#define VTNET_F_CSUM		0
+#define VTNET_F_GUEST_CSUM	1
+#define VTNET_F_MTU		3
+#define VTNET_F_MAC		5
+#define VTNET_F_MRG_RXBUF	15
+#define VTNET_F_STATUS		16
+#define VTNET_F_CTRL_VQ		17
+#define VTNET_F_MQ		22
+#define VTNET_F_HASH_REPORT	57
+#define VTNET_F_RSS		60
+
+/* struct virtio_net_hdr (5.1.6). */
+#define VTNET_HDR_F_NEEDS_CSUM	1
+#define VTNET_HDR_F_DATA_VALID	2
+#define VTNET_HDR_LEN		12
+#define VTNET_HDR_LEN_HASH	20
+
+struct vtnet_hdr {
+	uint8_t		vh_flags;
+	uint8_t		vh_gso_type;
+	uint16_t	vh_hdr_len;
+	uint16_t	vh_gso_size;
+	uint16_t	vh_csum_start;
+	uint16_t	vh_csum_offset;
+	uint16_t	vh_num_buffers;
+	uint32_t	vh_hash_value;		/* with HASH_REPORT */
+	uint16_t	vh_hash_report;
+	uint16_t	vh_padding;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vtnet_hdr) == VTNET_HDR_LEN_HASH,
+    "virtio_net_hdr with hash report (5.1.6)");
+
+/* One tracked IPv4 TCP/UDP flow (the `vtnet flows` diagnostic). */
+struct vtnet_flow {
+	uint32_t	vf_src, vf_dst;
+	uint16_t	vf_sport, vf_dport;
+	uint8_t		vf_proto;
+	uint8_t		vf_used;
+	uint16_t	vf_hash_type;
+	uint32_t	vf_hash;
+	uint64_t	vf_frames;
+};
+
+struct vtnet_softc;
+
+/* Checksum offload request for one transmitted frame (5.1.6.2). */
+struct vtnet_tx_csum {
+	uint16_t	vtc_start;	/* where checksumming starts */
+	uint16_t	vtc_offset;	/* where, from there, to store it */
+};
+
+typedef void vtnet_tx_done_fn(void *arg);
+
+struct vtnet_rxq {
+	struct virtqueue	vrx_vq;
+	struct vtnet_softc	*vrx_sc;
+	volatile uint16_t	*vrx_notify;
+	uint8_t			*vrx_bufs;
+	void			**vrx_cookies;
+	struct vtnet_flow	*vrx_flows;
+	uint16_t		vrx_id;
+	uint16_t		vrx_size;
+	uint32_t		vrx_cpu;
+	int			vrx_vector;
+	int			vrx_bit;	/* the CPU's pending bit */
+	uint64_t		vrx_packets, vrx_bytes;
+	uint64_t		vrx_drop_runt, vrx_drop_merged, vrx_drop_refill;
+	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
+	uint64_t		vrx_csum_valid, vrx_hashed;
+	uint64_t		vrx_flows_untracked;
+} __attribute__((aligned(CACHE_LINE)));
+
+struct vtnet_tx_slot;
+
+struct vtnet_txq {
+	struct virtqueue	vtx_vq;
+	struct spinlock		vtx_lock;
+	struct vtnet_softc	*vtx_sc;
+	volatile uint16_t	*vtx_notify;
+	void			**vtx_cookies;
+	struct vtnet_tx_slot	*vtx_slots;
+	struct vtnet_tx_slot	*vtx_free;
+	uint16_t		vtx_id;
+	uint16_t		vtx_size;
+	uint32_t		vtx_cpu;
+	int			vtx_vector;
+	int			vtx_bit;
+	uint64_t		vtx_packets, vtx_bytes, vtx_drops;
+	uint64_t		vtx_intrs, vtx_full, vtx_csum;
+} __attribute__((aligned(CACHE_LINE)));
+
+struct vtnet_softc {
+	struct virtio_pci	vs_vp;
+	struct pci_msix		vs_msix;
+	uint8_t			vs_mac[VTNET_ETHER_ADDR_LEN];
+	uint16_t		vs_nqueues;
+	uint16_t		vs_max_pairs;
+	uint16_t		vs_hdr_len;
+	uint16_t		vs_mtu;
+	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
+	bool			vs_guest_csum, vs_event_idx, vs_indirect;
+	uint32_t		vs_hash_types;
+	uint16_t		vs_rss_table[128];
+	struct vtnet_rxq	vs_rxq[VTNET_MAX_QUEUES];
+	struct vtnet_txq	vs_txq[VTNET_MAX_QUEUES];
+
+	/* Control queue. */
+	struct spinlock		vs_ctrl_lock;
+	struct virtqueue	vs_ctrlq;
+	volatile uint16_t	*vs_ctrl_notify;
+	void			*vs_ctrl_cookies[VTNET_QUEUE_SIZE_MAX];
+	uint8_t			*vs_ctrl_buf;
+
+	/* Link state, owned by CPU 0's config poller. */
+	int			vs_config_vector;
+	bool			vs_link_up;
+	uint64_t		vs_link_changes;
+};
+
+extern struct vtnet_softc *vtnet0;
+
+/* vtnet_rx.c */
+int	vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq);
+void	vtnet_rx_start(struct vtnet_rxq *rxq);
+bool	vtnet_rx_poll(void *arg);
+void	vtnet_flows_print(struct vtnet_softc *sc);
+void	vtnet_flows_clear(struct vtnet_softc *sc);
+
+/* vtnet_tx.c */
+int	vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq);
+bool	vtnet_tx_poll(void *arg);
+int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
+	    unsigned nsegs, const struct vtnet_tx_csum *csum,
+	    vtnet_tx_done_fn *done, void *arg);
+
+/* vtnet.c */
+void	*vtnet_ring_alloc(size_t bytes);
+const char *vtnet_rss_key_hex(void);
+
+#endif /* DRIVERS_VIRTIO_NET_VTNET_H */

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vtnet_cmds.c: shell commands for the NIC: `netstat -i` (per-queue
+ * counters) and `vtnet rss|flows [clear]|send <n>`.
+ *
+ * Locking: the counters are read racily (each is written by one CPU);
+ * `vtnet send` transmits from the shell's CPU through the normal path.
+ */
+#include <stddef.h>
+
+#include "drivers/virtio_net/vtnet.h"
+#include "kernel/console.h"
+#include "kernel/libc.h"
+#include "kernel/printf.h"
+#include "kernel/shell.h"
+
+#define VTNET_SEND_MAX		100000
+#define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
+#define VTNET_TEST_FRAME_LEN	60	/* minimum Ethernet payload + header */
+#define RSS_PER_LINE		128
+
+struct vtnet_totals {
+	uint64_t	t_ipkts, t_ibytes, t_idrops, t_opkts, t_obytes;
+	uint64_t	t_odrops, t_intrs, t_polls, t_refills, t_full, t_csum;
+	uint64_t	t_hashed;
+};
+
+/* Sums one uint64_t rx counter, given by its offset, over all queues. */
+static uint64_t
+vtnet_sum_rx(const struct vtnet_softc *sc, size_t off)
+{
+	uint64_t sum = 0;
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		sum += *(const uint64_t *)((const uint8_t *)&sc->vs_rxq[q] +
+		    off);
+	return sum;
+}
+
+static void
+netstat_i(struct vtnet_softc *sc)
+{
+	struct vtnet_totals t;
+	uint64_t idrops;
+	uint16_t q;
+
+	memset(&t, 0, sizeof(t));
+	printk("Name   Queue CPU RxVec TxVec      Ipkts       Ibytes Idrops "
+	    "     Opkts       Obytes Odrops    Intrs    Polls  Refills  Full "
+	    "    Csum   Hashed\n");
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		const struct vtnet_rxq *r = &sc->vs_rxq[q];
+		const struct vtnet_txq *x = &sc->vs_txq[q];
+
+		idrops = r->vrx_drop_runt + r->vrx_drop_merged +
+		    r->vrx_drop_refill;
+		printk("vtnet0 %5u %3u %5d %5d %10lu %12lu %6lu %10lu %12lu "
+		    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", q, r->vrx_cpu,
+		    r->vrx_vector, x->vtx_vector, r->vrx_packets,
+		    r->vrx_bytes, idrops, x->vtx_packets, x->vtx_bytes,
+		    x->vtx_drops, r->vrx_intrs + x->vtx_intrs, r->vrx_polls,
+		    r->vrx_refills, x->vtx_full,
+		    r->vrx_csum_valid + x->vtx_csum, r->vrx_hashed);
+		t.t_ipkts += r->vrx_packets;
+		t.t_ibytes += r->vrx_bytes;
+		t.t_idrops += idrops;
+		t.t_opkts += x->vtx_packets;
+		t.t_obytes += x->vtx_bytes;
+		t.t_odrops += x->vtx_drops;
+		t.t_intrs += r->vrx_intrs + x->vtx_intrs;
+		t.t_polls += r->vrx_polls;
+		t.t_refills += r->vrx_refills;
+		t.t_full += x->vtx_full;
+		t.t_csum += r->vrx_csum_valid + x->vtx_csum;
+		t.t_hashed += r->vrx_hashed;
+	}
+	printk("vtnet0 total   -     -     - %10lu %12lu %6lu %10lu %12lu "
+	    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", t.t_ipkts, t.t_ibytes,
+	    t.t_idrops, t.t_opkts, t.t_obytes, t.t_odrops, t.t_intrs,
+	    t.t_polls, t.t_refills, t.t_full, t.t_csum, t.t_hashed);
+	printk("vtnet0: link %s, link changes %lu\n",
+	    sc->vs_link_up ? "up" : "down", sc->vs_link_changes);
+	printk("vtnet0: rx drops runt %lu merged %lu refill %lu\n",
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_runt)),
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_merged)),
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_refill)));
+}
+
+static int
+cmd_netstat(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "-i") == 0) {
+		if (vtnet0 == NULL) {
+			printk("netstat: no network interface\n");
+			return -1;
+		}
+		netstat_i(vtnet0);
+		return 0;
+	}
+	printk("usage: netstat -i\n");
+	return -1;
+}
+SHELL_CMD(netstat, "netstat -i: per-queue NIC counters", cmd_netstat);
+
+static void
+rss_print(struct vtnet_softc *sc)
+{
+	char line[RSS_PER_LINE * 4];
+	size_t n = 0;
+	int i;
+
+	if (!sc->vs_rss) {
+		printk("rss: not negotiated\n");
+		return;
+	}
+	printk("rss: key %s\n", vtnet_rss_key_hex());
+	printk("rss: types 0x%x\n", sc->vs_hash_types);
+	for (i = 0; i < RSS_PER_LINE; i++)
+		n += (size_t)ksnprintf(line + n, sizeof(line) - n, "%s%u",
+		    i == 0 ? "" : " ", sc->vs_rss_table[i]);
+	printk("rss: table %s\n", line);
+}
+
+static void
+send_done(void *arg)
+{
+	(void)arg;
+}
+
+/* Sends n broadcast test frames (ethertype 0x88b5) from this CPU. */
+static int
+vtnet_send_test(struct vtnet_softc *sc, uint32_t n)
+{
+	static uint8_t frame[VTNET_TEST_FRAME_LEN];
+	struct vq_seg seg = { frame, sizeof(frame) };
+	uint32_t i, sent = 0, full = 0;
+
+	memset(frame, 0xff, VTNET_ETHER_ADDR_LEN);
+	memcpy(frame + VTNET_ETHER_ADDR_LEN, sc->vs_mac, VTNET_ETHER_ADDR_LEN);
+	frame[12] = VTNET_TEST_ETHERTYPE >> 8;
+	frame[13] = VTNET_TEST_ETHERTYPE & 0xff;
+	for (i = 0; i < n; i++) {
+		if (vtnet_transmit(sc, &seg, 1, NULL, send_done, NULL) == 0)
+			sent++;
+		else
+			full++;
+	}
+	printk("vtnet send: %u sent, %u refused (ring full)\n", sent, full);
+	return 0;
+}
+
+static int
+cmd_vtnet(int argc, char **argv)
+{
+	uint32_t n = 0;
+	const char *p;
+
+	if (vtnet0 == NULL) {
+		printk("vtnet: no device\n");
+		return -1;
+	}
+	if (argc == 2 && strcmp(argv[1], "rss") == 0) {
+		rss_print(vtnet0);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "flows") == 0) {
+		vtnet_flows_print(vtnet0);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "flows") == 0 &&
+	    strcmp(argv[2], "clear") == 0) {
+		vtnet_flows_clear(vtnet0);
+		printk("flows: cleared\n");
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "send") == 0) {
+		for (p = argv[2]; *p >= '0' && *p <= '9' && n <= VTNET_SEND_MAX;
+		    p++)
+			n = n * 10 + (uint32_t)(*p - '0');
+		if (*p == '\0' && p != argv[2] && n <= VTNET_SEND_MAX)
+			return vtnet_send_test(vtnet0, n);
+	}
+	printk("usage: vtnet rss | flows [clear] | send <n, up to %d>\n",
+	    VTNET_SEND_MAX);
+	return -1;
+}
+SHELL_CMD(vtnet, "virtio-net: rss | flows [clear] | send <n>", cmd_vtnet);

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vtnet_rx.c: virtio-net receive.
+ *
+ * Every rx buffer is posted at setup, and each one the device returns is
+ * posted again in the same poll, so a queue is never left empty (an empty
+ * queue can stall RSS traffic steered to it).  A poll runs on the queue's
+ * own CPU from the core loop, with the queue's interrupt suppressed; it
+ * handles at most VTNET_RX_BUDGET frames, kicks once for all refills, and
+ * then re-arms the interrupt and re-checks the used ring, so a frame that
+ * raced the re-arm is polled at once instead of being stranded.
+ *
+ * Frames are delivered in place (no copy).  Until netisr exists, delivery
+ * is a counting sink that also records each IPv4 TCP/UDP flow: its queue,
+ * the device's hash and hash type, and a frame count (`vtnet flows`).
+ * A frame too short for a header, or spanning several buffers (possible
+ * only with MRG_RXBUF, which our 2 KiB buffers make unnecessary), is
+ * dropped and counted by reason.
+ *
+ * Locking: an rx queue, its buffers, counters and flow table are touched
+ * only by the queue's CPU; the shell reads the counters racily.
+ */
+#include <stddef.h>
+
+#include "drivers/virtio_net/vtnet.h"
+#include "kernel/console.h"
+#include "kernel/coreloop.h"
+#include "kernel/errno.h"
+#include "kernel/kmem.h"
+#include "kernel/libc.h"
+#include "kernel/printf.h"
+
+#define ETHERTYPE_IPV4		0x0800
+#define ETHER_TYPE_OFF		12
+#define IPV4_MIN_HDR		20
+#define IPV4_VERSION		4
+#define IPV4_IHL_MASK		0x0f
+#define IPV4_FRAG_MASK		0x3fff	/* MF flag and fragment offset */
+#define IPPROTO_TCP		6
+#define IPPROTO_UDP		17
+#define L4_PORTS_LEN		4
+#define FLOW_MIX		0x9e3779b9u	/* golden-ratio multiplier */
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+int
+vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
+{
+	uint16_t q = (uint16_t)(2 * rxq->vrx_id), size, i;
+	void *desc, *avail, *used;
+	struct vq_seg seg;
+	int err;
+
+	size = virtio_pci_queue_max(&sc->vs_vp, q);
+	if (size > VTNET_QUEUE_SIZE_MAX)
+		size = VTNET_QUEUE_SIZE_MAX;
+	rxq->vrx_size = size;
+	desc = vtnet_ring_alloc(vq_desc_bytes(size));
+	avail = vtnet_ring_alloc(vq_avail_bytes(size));
+	used = vtnet_ring_alloc(vq_used_bytes(size));
+	rxq->vrx_bufs = vtnet_ring_alloc((size_t)size * VTNET_RX_BUF_SIZE);
+	rxq->vrx_cookies = kmem_zalloc(size * sizeof(void *));
+	rxq->vrx_flows = kmem_zalloc(VTNET_FLOWS_PER_QUEUE *
+	    sizeof(struct vtnet_flow));
+	if (desc == NULL || avail == NULL || used == NULL ||
+	    rxq->vrx_bufs == NULL || rxq->vrx_cookies == NULL ||
+	    rxq->vrx_flows == NULL)
+		return -ENOMEM;
+	err = vq_init(&rxq->vrx_vq, size, desc, avail, used, rxq->vrx_cookies,
+	    sc->vs_event_idx, false);
+	if (err != 0)
+		return err;
+	err = virtio_pci_queue_setup(&sc->vs_vp, q, size, (uint16_t)q,
+	    vq_phys(desc), vq_phys(avail), vq_phys(used), &rxq->vrx_notify);
+	if (err != 0)
+		return err;
+	for (i = 0; i < size; i++) {
+		seg.vs_addr = rxq->vrx_bufs + (size_t)i * VTNET_RX_BUF_SIZE;
+		seg.vs_len = VTNET_RX_BUF_SIZE;
+		if ((err = vq_add(&rxq->vrx_vq, &seg, 0, 1,
+		    (void *)seg.vs_addr, NULL)) != 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Publishes the pre-posted buffers; after DRIVER_OK. */
+void
+vtnet_rx_start(struct vtnet_rxq *rxq)
+{
+	vq_kick_prepare(&rxq->vrx_vq);
+	*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+}
+
+static void
+rx_repost(struct vtnet_rxq *rxq, uint8_t *buf)
+{
+	struct vq_seg seg = { buf, VTNET_RX_BUF_SIZE };
+
+	if (vq_add(&rxq->vrx_vq, &seg, 0, 1, buf, NULL) != 0)
+		rxq->vrx_drop_refill++;		/* cannot happen: one freed */
+	else
+		rxq->vrx_refills++;
+}
+
+static void
+flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
+    uint32_t hash, uint16_t hash_type)
+{
+	const uint8_t *ip = f + VTNET_ETHER_HDR_LEN, *l4;
+	uint32_t ihl, src, dst, slot, i;
+	uint16_t sport, dport;
+	struct vtnet_flow *fl;
+	uint8_t proto;
+
+	if (len < VTNET_ETHER_HDR_LEN + IPV4_MIN_HDR ||
+	    be16(f + ETHER_TYPE_OFF) != ETHERTYPE_IPV4 ||
+	    (ip[0] >> 4) != IPV4_VERSION)
+		return;
+	ihl = (uint32_t)(ip[0] & IPV4_IHL_MASK) * 4;
+	proto = ip[9];
+	if (ihl < IPV4_MIN_HDR || (be16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    len < VTNET_ETHER_HDR_LEN + ihl + L4_PORTS_LEN)
+		return;
+	l4 = ip + ihl;
+	src = be32(ip + 12);
+	dst = be32(ip + 16);
+	sport = be16(l4);
+	dport = be16(l4 + 2);
+	slot = (src ^ dst ^ ((uint32_t)sport << 16 | dport)) * FLOW_MIX;
+	for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
+		fl = &rxq->vrx_flows[(slot + i) % VTNET_FLOWS_PER_QUEUE];
+		if (!fl->vf_used) {
+			fl->vf_src = src;
+			fl->vf_dst = dst;
+			fl->vf_sport = sport;
+			fl->vf_dport = dport;
+			fl->vf_proto = proto;
+			fl->vf_hash = hash;
+			fl->vf_hash_type = hash_type;
+			fl->vf_used = 1;
+		}
+		if (fl->vf_src == src && fl->vf_dst == dst &&
+		    fl->vf_sport == sport && fl->vf_dport == dport &&
+		    fl->vf_proto == proto) {
+			fl->vf_frames++;
+			return;
+		}
+	}
+	rxq->vrx_flows_untracked++;
+}
+
+/* Handles one returned buffer (the caller reposts it). */
+static void
+rx_frame(struct vtnet_rxq *rxq, uint8_t *buf, uint32_t len)
+{
+	struct vtnet_softc *sc = rxq->vrx_sc;
+	const struct vtnet_hdr *h = (const struct vtnet_hdr *)buf;
+	uint32_t hash = 0, wlen;
+	uint16_t type = 0, extra;
+	uint8_t *more;
+
+	if (len < (uint32_t)sc->vs_hdr_len + VTNET_ETHER_HDR_LEN) {
+		rxq->vrx_drop_runt++;
+		return;
+	}
+	if (sc->vs_mrg && h->vh_num_buffers > 1) {
+		for (extra = 1; extra < h->vh_num_buffers; extra++) {
+			more = vq_get_used(&rxq->vrx_vq, &wlen);
+			if (more == NULL)
+				break;
+			rx_repost(rxq, more);
+		}
+		rxq->vrx_drop_merged++;
+		return;
+	}
+	rxq->vrx_packets++;
+	rxq->vrx_bytes += len - sc->vs_hdr_len;
+	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
+		rxq->vrx_csum_valid++;
+	if (sc->vs_hash && h->vh_hash_report != 0) {
+		rxq->vrx_hashed++;
+		hash = h->vh_hash_value;
+		type = h->vh_hash_report;
+	}
+	flow_note(rxq, buf + sc->vs_hdr_len, len - sc->vs_hdr_len, hash, type);
+}
+
+/* The queue's poller, on its CPU (see the file comment). */
+bool
+vtnet_rx_poll(void *arg)
+{
+	struct vtnet_rxq *rxq = arg;
+	struct virtqueue *vq = &rxq->vrx_vq;
+	uint32_t len;
+	uint8_t *buf;
+	int n;
+
+	rxq->vrx_polls++;
+	vq_intr_disable(vq);
+	for (n = 0; n < VTNET_RX_BUDGET; n++) {
+		buf = vq_get_used(vq, &len);
+		if (buf == NULL)
+			break;
+		rx_frame(rxq, buf, len);
+		rx_repost(rxq, buf);
+	}
+	if (n > 0 && vq_kick_prepare(vq))
+		*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+	if (n == VTNET_RX_BUDGET)
+		return true;
+	return vq_intr_enable(vq);
+}
+
+static const char *
+flow_proto(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+void
+vtnet_flows_print(struct vtnet_softc *sc)
+{
+	uint64_t flows = 0, frames = 0, untracked = 0;
+	const struct vtnet_flow *fl;
+	char hs[sizeof("0x12345678")];
+	uint16_t q;
+	uint32_t i;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		untracked += sc->vs_rxq[q].vrx_flows_untracked;
+		for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
+			fl = &sc->vs_rxq[q].vrx_flows[i];
+			if (!fl->vf_used)
+				continue;
+			flows++;
+			frames += fl->vf_frames;
+			if (fl->vf_hash_type != 0)
+				ksnprintf(hs, sizeof(hs), "0x%08x",
+				    fl->vf_hash);
+			else
+				ksnprintf(hs, sizeof(hs), "none");
+			printk("flow %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u queue %u "
+			    "hash %s type %u frames %lu\n",
+			    flow_proto(fl->vf_proto), fl->vf_src >> 24,
+			    (fl->vf_src >> 16) & 0xff, (fl->vf_src >> 8) & 0xff,
+			    fl->vf_src & 0xff, fl->vf_sport, fl->vf_dst >> 24,
+			    (fl->vf_dst >> 16) & 0xff, (fl->vf_dst >> 8) & 0xff,
+			    fl->vf_dst & 0xff, fl->vf_dport, q, hs,
+			    fl->vf_hash_type, fl->vf_frames);
+		}
+	}
+	if (untracked != 0)
+		printk("flows: %lu flows, %lu frames untracked %lu\n", flows,
+		    frames, untracked);
+	else
+		printk("flows: %lu flows, %lu frames\n", flows, frames);
+}
+
+static void
+flows_clear_queue(void *arg)
+{
+	struct vtnet_rxq *rxq = arg;
+
+	memset(rxq->vrx_flows, 0, VTNET_FLOWS_PER_QUEUE *
+	    sizeof(struct vtnet_flow));
+	rxq->vrx_flows_untracked = 0;
+}
+
+/* Forgets the recorded flows, on each queue's own CPU. */
+void
+vtnet_flows_clear(struct vtnet_softc *sc)
+{
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		smp_call_sync(sc->vs_rxq[q].vrx_cpu, flows_clear_queue,
+		    &sc->vs_rxq[q]);
+}

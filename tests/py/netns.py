@@ -1,0 +1,308 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Network namespaces with a multiqueue tap, for the virtio-net tests.
+
+Proves nothing on its own; it keeps every frame the tests send inside a
+namespace they created:
+- `NetNS.create()` makes a namespace named `unisr-<pid>-<n>` and in it a
+  persistent multi_queue tap `tap0` with IPv6 disabled (all, default and
+  on the tap, before it comes up), no IPv4 address and txqueuelen 20000,
+  so the host kernel never sends anything on it of its own accord;
+  `NetNS.virtio_net_args(queues)` remakes it single-queue for queues=1
+  (QEMU opens a one-queue tap without IFF_MULTI_QUEUE);
+  `delete()` removes the namespace (and with it the tap) and is safe to
+  call twice;
+- `cleanup_stale()` deletes `unisr-<pid>-<n>` namespaces whose creating
+  process is gone (left by a run that was killed);
+- `virtio_net_args()` is the QEMU -netdev/-device pair for N queues;
+- `NetNS.send_frames()` runs frames.py as a program inside the namespace
+  (`ip netns exec`), sending IPv4/UDP frames out of the tap to the guest,
+  and checks from inside the namespace that the tap transmitted exactly
+  those frames and dropped none.
+"""
+
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import frames
+
+IP = "ip"
+NS_PREFIX = "unisr-"
+NS_RE = re.compile(r"^unisr-(\d+)-(\d+)$")
+TAP = "tap0"
+TXQUEUELEN = 20000
+NETDEV_ID = "n0"
+GUEST_MAC = frames.GUEST_MAC
+FRAMES_PY = Path(__file__).resolve().parent / "frames.py"
+CMD_TIMEOUT = 30
+
+_counter = itertools.count()
+
+
+class NetNSError(RuntimeError):
+    pass
+
+
+def _run(argv, timeout=CMD_TIMEOUT, check=True, input=None):
+    p = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=timeout, input=input)
+    if check and p.returncode != 0:
+        raise NetNSError("%s exited %d: %s%s" % (
+            " ".join(argv), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def list_namespaces():
+    """Names of all network namespaces `ip netns list` shows."""
+    out = _run([IP, "netns", "list"]).stdout
+    # Lines look like "name" or "name (id: 3)".
+    return [ln.split()[0] for ln in out.splitlines() if ln.strip()]
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def cleanup_stale():
+    """Delete unisr-<pid>-<n> namespaces whose process no longer exists."""
+    gone = []
+    for name in list_namespaces():
+        m = NS_RE.match(name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(
+                int(m.group(1))):
+            _run([IP, "netns", "del", name], check=False)
+            gone.append(name)
+    return gone
+
+
+def unique_name():
+    existing = set(list_namespaces())
+    while True:
+        name = "%s%d-%d" % (NS_PREFIX, os.getpid(), next(_counter))
+        if name not in existing:
+            return name
+
+
+def virtio_net_args(queues, rss=False, legacy=True, tap=TAP,
+                    netdev_id=NETDEV_ID, mac=GUEST_MAC):
+    """QEMU arguments for a multiqueue virtio-net-pci on tap `tap`.
+
+    rss=True also turns on hash reporting (rss=on,hash=on); legacy=False
+    makes the device modern-only (disable-legacy=on).  MSI-X vectors:
+    one per virtqueue (2 * queues), one for the control queue, one for
+    config changes.
+    """
+    dev = ("virtio-net-pci,netdev=%s,mq=on,vectors=%d,mac=%s"
+           % (netdev_id, 2 * queues + 2, mac))
+    if rss:
+        dev += ",rss=on,hash=on"
+    dev += ",disable-legacy=%s" % ("off" if legacy else "on")
+    return ["-netdev", "tap,id=%s,ifname=%s,script=no,downscript=no,"
+            "queues=%d,vhost=off" % (netdev_id, tap, queues),
+            "-device", dev]
+
+
+class NetNS:
+    """One network namespace with a multiqueue tap in it."""
+
+    def __init__(self, name, tap=TAP):
+        self.name = name
+        self.tap = tap
+        self.deleted = False
+        self.multi_queue = None         # no tap yet
+        self.txqueuelen = TXQUEUELEN
+
+    # ---- life cycle ----------------------------------------------------
+    @classmethod
+    def create(cls, tap=TAP, txqueuelen=TXQUEUELEN):
+        ns = cls(unique_name(), tap)
+        _run([IP, "netns", "add", ns.name])
+        try:
+            ns._setup(txqueuelen)
+        except BaseException:
+            ns.delete()
+            raise
+        return ns
+
+    def _setup(self, txqueuelen):
+        # New devices take net.ipv6.conf.default, so set it first.
+        for scope in ("all", "default"):
+            self.sysctl("net.ipv6.conf.%s.disable_ipv6" % scope, 1)
+        self.txqueuelen = txqueuelen
+        self.make_tap(True)
+
+    def make_tap(self, multi_queue):
+        """(Re)create the tap, multi_queue or single-queue.
+
+        QEMU opens a tap for queues=1 without IFF_MULTI_QUEUE, which a
+        multi_queue persistent tap refuses (EINVAL), so one-queue boots
+        need a single-queue tap.
+        """
+        if self.multi_queue is not None:
+            self.run([IP, "tuntap", "del", "dev", self.tap, "mode", "tap"]
+                     + (["multi_queue"] if self.multi_queue else []))
+        self.multi_queue = None
+        self.run([IP, "tuntap", "add", "dev", self.tap, "mode", "tap"]
+                 + (["multi_queue"] if multi_queue else []))
+        self.multi_queue = multi_queue
+        txqueuelen = self.txqueuelen
+        self.sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap, 1)
+        self.run([IP, "link", "set", "dev", self.tap, "txqueuelen",
+                  str(txqueuelen)])
+        self.run([IP, "link", "set", "dev", self.tap, "up"])
+        # What we asked for is what we got.
+        if self.read_sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap) != 1:
+            raise NetNSError("IPv6 still enabled on %s" % self.tap)
+        if int(self.read_sys("tx_queue_len")) != txqueuelen:
+            raise NetNSError("txqueuelen not %d" % txqueuelen)
+        flags = int(self.read_sys("tun_flags"), 16)
+        if bool(flags & 0x0100) != multi_queue:         # IFF_MULTI_QUEUE
+            raise NetNSError("%s: multi_queue %s wanted, tun_flags 0x%x"
+                             % (self.tap, multi_queue, flags))
+        addrs = self.run([IP, "-o", "addr", "show", "dev", self.tap]).stdout
+        if addrs.strip():
+            raise NetNSError("%s has addresses: %s" % (self.tap, addrs))
+
+    def virtio_net_args(self, queues, rss=False, legacy=True):
+        """virtio_net_args() for this tap, made multi_queue iff queues > 1."""
+        if self.multi_queue != (queues > 1):
+            self.make_tap(queues > 1)
+        return virtio_net_args(queues, rss=rss, legacy=legacy, tap=self.tap)
+
+    def delete(self):
+        """Remove the namespace (the tap goes with it); idempotent."""
+        if self.deleted:
+            return
+        _run([IP, "netns", "del", self.name], check=False)
+        self.deleted = self.name not in list_namespaces()
+        if not self.deleted:
+            raise NetNSError("namespace %s still exists" % self.name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.delete()
+
+    # ---- running things inside -----------------------------------------
+    def prefix(self):
+        """argv prefix that runs a command inside the namespace."""
+        return [IP, "netns", "exec", self.name]
+
+    def run(self, argv, timeout=CMD_TIMEOUT, check=True, input=None):
+        return _run(self.prefix() + list(argv), timeout, check, input)
+
+    def sysctl(self, key, value):
+        self.run(["sysctl", "-qw", "%s=%s" % (key, value)])
+
+    def read_sysctl(self, key):
+        return int(self.run(["sysctl", "-n", key]).stdout.strip())
+
+    def read_sys(self, attr, dev=None):
+        """/sys/class/net/<dev>/<attr> as seen inside the namespace."""
+        path = "/sys/class/net/%s/%s" % (dev or self.tap, attr)
+        return self.run(["cat", path]).stdout.strip()
+
+    def stats(self, dev=None):
+        """The tap's statistics counters (tx_packets, tx_dropped, ...)."""
+        out = self.run([
+            "sh", "-c", 'cd /sys/class/net/"$1"/statistics && grep . *',
+            "sh", dev or self.tap]).stdout
+        st = {}
+        for line in out.splitlines():
+            k, _, v = line.partition(":")
+            st[k] = int(v)
+        return st
+
+    def tx_dropped(self):
+        return int(self.read_sys("statistics/tx_dropped"))
+
+    def send_frames(self, nflows, count, timeout=120, **kw):
+        """Send `count` UDP frames over `nflows` flows from the tap side.
+
+        Returns a Sent record.  Fails at once if the sender's per-flow
+        counts are not the round-robin plan or the tap's tx_dropped moved
+        while sending (the tap's queues were outrun); Sent.wait_drained()
+        later checks that QEMU read every frame off the tap.
+        """
+        flows = frames.make_flows(nflows, **{
+            k: kw[k] for k in ("src", "dst", "sport_base", "dport")
+            if k in kw})
+        argv = [sys.executable, str(FRAMES_PY), "send", "--iface", self.tap,
+                "--flows", str(nflows), "--count", str(count)]
+        for k in ("src", "dst", "sport_base", "dport", "payload", "batch",
+                  "gap"):
+            if k in kw:
+                argv += ["--" + k.replace("_", "-"), str(kw[k])]
+        before = self.stats()
+        p = self.run(argv, timeout=timeout)
+        dropped = self.tx_dropped()
+        res = json.loads(p.stdout)
+        want = frames.flow_plan(nflows, count)
+        if res["per_flow"] != want or res["sent"] != count:
+            raise NetNSError("sender sent %s, planned %s" % (res, want))
+        if dropped != before["tx_dropped"]:
+            raise NetNSError("tap dropped %d frames (tx_dropped %d -> %d)"
+                             % (dropped - before["tx_dropped"],
+                                before["tx_dropped"], dropped))
+        return Sent(self, flows, res["per_flow"], res["frame_len"], before,
+                    res["seconds"])
+
+
+class Sent:
+    """What one send_frames() sent, and the tap counters before it."""
+
+    def __init__(self, ns, flows, per_flow, frame_len, before, seconds):
+        self.ns = ns
+        self.flows = flows
+        self.per_flow = per_flow
+        self.frame_len = frame_len
+        self.before = before
+        self.seconds = seconds
+
+    @property
+    def count(self):
+        return sum(self.per_flow)
+
+    def by_key(self):
+        """{(src, sport, dst, dport): frames sent}."""
+        return {f.key: n for f, n in zip(self.flows, self.per_flow)}
+
+    def delta(self):
+        after = self.ns.stats()
+        return {k: after[k] - self.before.get(k, 0) for k in after}
+
+    def wait_drained(self, timeout=60.0, poll=0.25):
+        """Wait until the tap delivered every frame to QEMU.
+
+        A tap counts tx_packets when its reader (QEMU) takes a frame, so
+        this waits for tx_packets to grow by exactly the frames sent, then
+        checks tx_dropped did not move.  Returns the stats delta.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            d = self.delta()
+            if d["tx_packets"] > self.count:
+                raise NetNSError("tap transmitted %d frames, %d sent: "
+                                 "something else used it" %
+                                 (d["tx_packets"], self.count))
+            if d["tx_packets"] == self.count or time.monotonic() > deadline:
+                break
+            time.sleep(poll)
+        if d["tx_dropped"] != 0:
+            raise NetNSError("tap dropped %d frames" % d["tx_dropped"])
+        if d["tx_packets"] != self.count:
+            raise NetNSError("QEMU took %d of %d frames off the tap in %.0f s"
+                             % (d["tx_packets"], self.count, timeout))
+        return d

@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Shared fixtures for the unisr QEMU tests.
+
+- The accelerator is chosen once per session by scripts/accel.py (which
+  honours ACCEL=kvm|tcg|auto) and shown in the header as `unisr: accel=...`.
+- `qemu` is a factory: qemu(mode=, machine=, mem=, smp=, cmdline=, extra=,
+  expect_panic=, ready=, prefix=, monitor=) starts QEMU and returns a
+  Console (see unisr_console.py), by default already at the first prompt
+  with its BootInfo in `console.boot`.  `prefix` is put before QEMU's argv
+  (`netns.prefix()` runs it inside a network namespace); monitor=True
+  gives it a human monitor on a unix socket, driven by
+  `console.monitor(cmd)`.  Every QEMU it started is killed (its whole
+  process group) at teardown, whether the test passed or not.
+- `netns` is a fresh network namespace with a multiqueue tap `tap0` (see
+  netns.py); at teardown it kills the test's QEMUs first, then deletes the
+  namespace, whether the test passed or not.
+- `console` is a direct-mode, 64M, default-command-line boot at its prompt.
+- `mode` is parametrized over "direct" and "iso".
+- Markers: requires_kvm, requires_tap (registered in pytest.ini).
+- Each boot logs to build/test-logs/<test>.log; a failed test's report gets
+  the log's last 40 lines.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+import unisr_console as uc
+
+ACCEL_SCRIPT = uc.TOP / "scripts" / "accel.py"
+ACCEL_TIMEOUT = 240     # TCG 60 s + KVM at most 123 s + slack
+_accel = {}
+
+
+def session_accel():
+    """kvm or tcg, asked of scripts/accel.py once per session."""
+    if "value" not in _accel:
+        try:
+            p = subprocess.run([sys.executable, str(ACCEL_SCRIPT)],
+                               capture_output=True, text=True,
+                               timeout=ACCEL_TIMEOUT, cwd=str(uc.TOP))
+            word = p.stdout.strip()
+            _accel["note"] = p.stderr.strip()
+        except (OSError, subprocess.TimeoutExpired) as e:
+            word = ""
+            _accel["note"] = "accel.py failed: %s" % e
+        _accel["value"] = word if word in ("kvm", "tcg") else "tcg"
+    return _accel["value"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--full", action="store_true", default=False,
+        help="run every combination of large test matrices (make test-full); "
+             "the default is a pairwise subset that still covers each value")
+
+
+@pytest.fixture(scope="session")
+def full_matrix(request):
+    """True under `make test-full`."""
+    return request.config.getoption("--full")
+
+
+def pytest_report_header(config):
+    lines = ["unisr: accel=%s" % session_accel()]
+    if _accel.get("note"):
+        lines += ["unisr: " + ln for ln in _accel["note"].splitlines()]
+    return lines
+
+
+def have_tap():
+    return os.geteuid() == 0 and os.path.exists("/dev/net/tun")
+
+
+def pytest_collection_modifyitems(config, items):
+    accel = session_accel()
+    no_kvm = pytest.mark.skip(
+        reason="requires KVM (accel=%s; ACCEL=kvm forces it)" % accel)
+    no_tap = pytest.mark.skip(reason="requires root and /dev/net/tun")
+    for item in items:
+        if "requires_kvm" in item.keywords and accel != "kvm":
+            item.add_marker(no_kvm)
+        if "requires_tap" in item.keywords and not have_tap():
+            item.add_marker(no_tap)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for con in getattr(item, "_unisr_consoles", []):
+            report.sections.append(
+                ("console tail: %s" % con.log_path,
+                 con.tail(uc.TAIL_LINES)))
+
+
+@pytest.fixture(scope="session")
+def accel():
+    return session_accel()
+
+
+def _log_name(nodename):
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", nodename).strip("_")
+
+
+@pytest.fixture
+def qemu(request, accel):
+    """Factory booting unisr under QEMU; returns a Console."""
+    consoles = []
+    request.node._unisr_consoles = consoles
+
+    tmpdirs = []
+
+    def boot(mode="direct", machine="pc", mem="64M", smp=1, cmdline="",
+             extra=(), expect_panic=False, ready=True,
+             timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False):
+        image = uc.KERNEL if mode == "direct" else uc.ISO
+        if not image.is_file():
+            pytest.fail("%s does not exist: run make first" % image,
+                        pytrace=False)
+        mon = None
+        if monitor:
+            # Short path: unix socket names are limited to 107 bytes.
+            tmpdirs.append(tempfile.mkdtemp(prefix="unisr-mon-"))
+            mon = os.path.join(tmpdirs[-1], "monitor.sock")
+        argv = uc.qemu_argv(accel, mode=mode, machine=machine, mem=mem,
+                            smp=smp, cmdline=cmdline, extra=extra,
+                            prefix=prefix, monitor=mon)
+        name = _log_name("%s.%s" % (request.node.module.__name__,
+                                     request.node.name))
+        if consoles:
+            name += ".%d" % len(consoles)
+        echo = uc.echo_from_cmdline(uc.ISO_CMDLINE if mode == "iso"
+                                    else cmdline)
+        con = uc.Console(argv, uc.LOG_DIR / (name + ".log"), echo=echo,
+                         expect_panic=expect_panic, monitor_path=mon)
+        consoles.append(con)
+        con.boot = con.wait_ready(timeout) if ready else None
+        return con
+
+    yield boot
+    for con in consoles:
+        con.kill()
+    for d in tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+_stale_checked = []
+
+
+@pytest.fixture
+def netns(request):
+    """A fresh namespace with a multiqueue tap0; always deleted after."""
+    import netns as nsmod
+    if not _stale_checked:
+        _stale_checked.append(nsmod.cleanup_stale())
+    ns = nsmod.NetNS.create()
+    try:
+        yield ns
+    finally:
+        # QEMU holds the tap's queues: stop it before the namespace goes.
+        for con in getattr(request.node, "_unisr_consoles", []):
+            con.kill()
+        ns.delete()
+
+
+@pytest.fixture
+def console(qemu):
+    """Direct-mode boot (pc, 64M, 1 CPU, empty command line) at its prompt."""
+    return qemu()
+
+
+@pytest.fixture(params=["direct", "iso"])
+def mode(request):
+    return request.param
