@@ -60,12 +60,14 @@ FRAMES = 10000
 READY_FMT = "READY cpus=%d queues=%d ip=none mac=" + MAC
 FEATURE_NAMES = ("VERSION_1", "MAC", "STATUS", "MRG_RXBUF", "CSUM",
                  "GUEST_CSUM", "CTRL_VQ", "MQ", "RSS", "HASH_REPORT",
-                 "EVENT_IDX")
+                 "EVENT_IDX", "INDIRECT_DESC", "MTU")
 FEATURES_RE = re.compile(r"^vtnet0: features(?: (.*))?$")
 MACLINE_RE = re.compile(
     r"^vtnet0: mac ([0-9a-f:]{17}), (\d+) queue pairs \(device max (\d+)\), "
     r"rss (on|off), hash report (on|off), link (up|down)$")
 LINK_RE = re.compile(r"^vtnet0: link (up|down), link changes (\d+)$")
+# netstat -i ends with the link line and then the rx drop reasons.
+DROPS_RE = re.compile(r"^vtnet0: rx drops runt (\d+) merged (\d+) refill (\d+)$")
 COUNTERS = ("ipkts", "ibytes", "idrops", "opkts", "obytes", "odrops",
             "intrs", "polls", "refills", "full", "csum", "hashed")
 RSS_KEY_RE = re.compile(r"^rss: key ([0-9a-f]{80})$")
@@ -193,6 +195,11 @@ class Netstat:
     """One `netstat -i`: queue rows, the total row, link state."""
 
     def __init__(self, lines):
+        assert lines and DROPS_RE.match(lines[-1]), (
+            "netstat -i: last line not the rx drop reasons: %s" % lines)
+        self.drop_reasons = tuple(int(x) for x in
+                                  DROPS_RE.match(lines[-1]).groups())
+        lines = lines[:-1]
         self.lines = lines
         assert lines and lines[0].startswith("Name"), (
             "netstat -i: no header line: %s" % lines)

@@ -1,33 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tests/unit/test_virtqueue.c: host unit tests for
- * drivers/virtio/virtqueue.c.
+ * drivers/virtio/virtqueue.c against a simulated device.
  *
- * Runs the split virtqueue against a simulated device with the Check
- * framework: ring layout and vq_init() argument checks, chains and their
- * flags, free-descriptor accounting to -ENOSPC and back, out-of-order
- * completion, indirect tables, kick and interrupt suppression with and
- * without EVENT_IDX, vring_need_event() against an unwrapped reference
- * around the 16-bit wrap, long random runs, and the KASSERTs on bad ids.
- *
- * Design: the simulated device (struct simdev, which also owns the ring
- * memory) is written from the spec, not from the driver.  It reads avail
- * idx and ring, walks each chain, direct or indirect, checking its shape
- * and that no descriptor is in two chains at once, returns chains in any
- * order, and decides "would interrupt" from VRING_AVAIL_F_NO_INTERRUPT or,
- * with EVENT_IDX, by the 2.7.7 rule (an entry placed at index used_event).
- * While it polls it suppresses kicks (NO_NOTIFY, or avail_event parked
- * behind it); going to sleep it re-enables them, possibly asking to be
- * woken only a few buffers later (avail_event ahead), fences and
- * re-checks avail idx.  The long runs keep 32-bit unwrapped counters and
- * check every decision: vq_kick_prepare() returns exactly what the
- * sleeping device asked for, a sleeping device never holds more unseen
- * buffers than it allowed, a driver that re-armed interrupts gets one at
- * the next completion and one that disabled them gets none,
- * vq_intr_enable() reports pending entries exactly, and each cookie (a
- * request) comes back once, in used-ring order, with the device's length.
- * Hot loops count mismatches and assert once at the end.  kassert_fail()
- * prints and abort()s, so KASSERTs are tests that must die with SIGABRT.
+ * Design: the device (struct simdev, which also owns the ring memory) is
+ * written from the spec, not from the driver.  It walks each published
+ * chain, direct or indirect, checking its shape and that no descriptor is
+ * in two chains; returns chains in any order; decides "would interrupt"
+ * from VRING_AVAIL_F_NO_INTERRUPT or the 2.7.7 rule (an entry placed at
+ * index used_event).  Polling, it suppresses kicks (NO_NOTIFY, or
+ * avail_event parked behind it); going to sleep it asks for them again,
+ * perhaps only a few buffers later (avail_event ahead), then fences and
+ * re-checks avail idx.  Directed tests pin exact values; the long runs
+ * keep 32-bit unwrapped counters and check every decision: kicks exactly
+ * when the sleeping device asked, no buffer stranded with a sleeping
+ * device, an interrupt at the first completion after re-arming and none
+ * while disabled, vq_intr_enable() exact, each cookie back once in used
+ * order with the device's length.  Hot loops count mismatches and assert
+ * once.  kassert_fail() abort()s: KASSERT tests expect SIGABRT.
  *
  * Locking: none; single-threaded.
  */
@@ -48,8 +38,8 @@
 #define LR_MAXSEG	6		/* longest chain of the long run */
 #define LR_BUF		32		/* bytes per long-run segment */
 #define LR_SEED		0x7669727471756575ULL
-#define LR_OPS		700000
-#define LR_WRAPS	3
+#define LR_OPS		500000		/* at least; on until LR_WRAPS */
+#define LR_WRAPS	3		/* 16-bit index wraps per run */
 #define LONG_TIMEOUT	120
 
 void
@@ -81,17 +71,11 @@ rnd(void)
 struct sd_chain {
 	uint16_t		sc_head;
 	bool			sc_indirect;
-	unsigned		sc_nseg;
+	unsigned		sc_nseg, sc_ndesc;
 	struct vring_desc	sc_seg[SD_MAXSEG];	/* as the device saw them */
 	uint16_t		sc_desc[SD_MAXSEG];	/* ring descriptors held */
-	unsigned		sc_ndesc;
 	uint32_t		sc_wlen;		/* writable bytes */
 	long			sc_tag;			/* harness's request */
-};
-
-struct sd_done {
-	long			dd_tag;
-	uint32_t		dd_len;
 };
 
 struct simdev {
@@ -108,7 +92,7 @@ struct simdev {
 	struct sd_chain		*sd_flight;	/* taken, not returned */
 	unsigned		sd_nflight;
 	bool			*sd_busy;	/* descriptor in a chain */
-	struct sd_done		*sd_log;	/* by used index */
+	long			*sd_tag;	/* by used slot: sc_tag */
 	unsigned		sd_bad;		/* protocol violations */
 };
 
@@ -125,7 +109,7 @@ zalloc_pages(size_t bytes)
 	return (memset(p, 0, n));
 }
 
-/* Zeroed rings, vq initialised on them, device asleep (flags/events 0). */
+/* Zeroed rings with vq on them; the device asleep (flags, events 0). */
 static void
 setup(uint16_t size, bool ev, bool ind)
 {
@@ -139,7 +123,7 @@ setup(uint16_t size, bool ev, bool ind)
 	sd.sd_sleeping = true;
 	sd.sd_flight = calloc(size, sizeof(struct sd_chain));
 	sd.sd_busy = calloc(size, sizeof(bool));
-	sd.sd_log = calloc(size, sizeof(struct sd_done));
+	sd.sd_tag = calloc(size, sizeof(long));
 	ck_assert_int_eq(vq_init(&vq, size, sd.sd_desc, sd.sd_avail,
 	    sd.sd_used, sd.sd_cookies, ev, ind), 0);
 }
@@ -147,31 +131,24 @@ setup(uint16_t size, bool ev, bool ind)
 static void
 teardown(void)
 {
-	free(sd.sd_desc);
-	free(sd.sd_avail);
-	free(sd.sd_used);
-	free(sd.sd_cookies);
-	free(sd.sd_flight);
-	free(sd.sd_busy);
-	free(sd.sd_log);
+	void *p[] = { sd.sd_desc, sd.sd_avail, sd.sd_used, sd.sd_cookies,
+	    sd.sd_flight, sd.sd_busy, sd.sd_tag };
+	unsigned i;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		free(p[i]);
 }
 
-/* Polling: no kicks wanted (2.7.10). */
+/* Awake and polling: no kicks wanted (2.7.10). */
 static void
-sd_park(void)
+sd_wake(void)
 {
+	sd.sd_sleeping = false;
 	if (sd.sd_event_idx)
 		*vring_avail_event(sd.sd_used, sd.sd_size) =
 		    (uint16_t)(sd.sd_last_avail - 1);
 	else
 		sd.sd_used->vu_flags = VRING_USED_F_NO_NOTIFY;
-}
-
-static void
-sd_wake(void)
-{
-	sd.sd_sleeping = false;
-	sd_park();
 }
 
 /* Sleeps unless more than slack unseen buffers wait (0 w/o EVENT_IDX). */
@@ -191,7 +168,7 @@ sd_sleep(unsigned slack)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	aidx = __atomic_load_n(&sd.sd_avail->va_idx, __ATOMIC_ACQUIRE);
 	if ((uint16_t)(aidx - (uint16_t)sd.sd_last_avail) > slack)
-		sd_park();
+		sd_wake();
 	else
 		sd.sd_sleeping = true;
 }
@@ -201,7 +178,7 @@ sd_seg_add(struct sd_chain *c, const struct vring_desc *d)
 {
 	bool w = (d->vd_flags & VRING_DESC_F_WRITE) != 0;
 
-	if (c->sc_nseg == SD_MAXSEG || (d->vd_flags & VRING_DESC_F_INDIRECT))
+	if (c->sc_nseg == SD_MAXSEG)
 		return (false);
 	/* 2.7.4.2: device-writable after device-readable only. */
 	if (!w && c->sc_nseg > 0 &&
@@ -212,37 +189,34 @@ sd_seg_add(struct sd_chain *c, const struct vring_desc *d)
 	return (true);
 }
 
+/* Walks a chain; an indirect descriptor must stand alone (this driver). */
 static bool
-sd_walk(uint16_t head, struct sd_chain *c)
+sd_walk(uint16_t idx, struct sd_chain *c)
 {
-	const struct vring_desc *d, *tbl;
-	unsigned n, tn, i;
-	uint16_t idx = head;
+	const struct vring_desc *tbl = sd.sd_desc, *d;
+	unsigned n, lim = sd.sd_size;
 
 	memset(c, 0, sizeof(*c));
-	c->sc_head = head;
+	c->sc_head = idx;
 	c->sc_tag = -1;
-	for (n = 0;; n++) {
-		if (idx >= sd.sd_size || n >= SD_MAXSEG || sd.sd_busy[idx])
-			return (false);
-		c->sc_desc[c->sc_ndesc++] = idx;
-		d = &sd.sd_desc[idx];
-		if (d->vd_flags & VRING_DESC_F_INDIRECT) {
-			/* This driver: an indirect descriptor stands alone. */
-			if (n != 0 || d->vd_flags != VRING_DESC_F_INDIRECT ||
-			    d->vd_len == 0 || d->vd_len % 16 != 0)
+	for (n = 0; idx < lim && n < lim && n < SD_MAXSEG; n++) {
+		d = &tbl[idx];
+		if (!c->sc_indirect) {
+			if (sd.sd_busy[idx])
 				return (false);
-			tbl = vq_virt(d->vd_addr);
-			tn = d->vd_len / 16;
-			for (i = 0, n = 0;; n++) {
-				if (i >= tn || n >= tn || !sd_seg_add(c, &tbl[i]))
-					return (false);
-				if (!(tbl[i].vd_flags & VRING_DESC_F_NEXT))
-					break;
-				i = tbl[i].vd_next;
-			}
+			c->sc_desc[c->sc_ndesc++] = idx;
+		}
+		if (d->vd_flags & VRING_DESC_F_INDIRECT) {
+			if (c->sc_indirect || n != 0 || d->vd_len == 0 ||
+			    d->vd_flags != VRING_DESC_F_INDIRECT ||
+			    d->vd_len % 16 != 0)
+				return (false);
 			c->sc_indirect = true;
-			return (true);
+			tbl = vq_virt(d->vd_addr);
+			lim = d->vd_len / 16;
+			idx = 0;
+			n = -1u;		/* the table starts afresh */
+			continue;
 		}
 		if (!sd_seg_add(c, d))
 			return (false);
@@ -250,6 +224,7 @@ sd_walk(uint16_t head, struct sd_chain *c)
 			return (true);
 		idx = d->vd_next;
 	}
+	return (false);
 }
 
 /* Takes up to max published chains into sd_flight; returns how many. */
@@ -275,7 +250,7 @@ sd_take(unsigned max)
 		n++;
 	}
 	if (!sd.sd_sleeping)
-		sd_park();
+		sd_wake();		/* keeps avail_event behind us */
 	return (n);
 }
 
@@ -288,14 +263,13 @@ sd_put(unsigned j, uint32_t len)
 
 	sd.sd_used->vu_ring[slot].vu_id = c->sc_head;
 	sd.sd_used->vu_ring[slot].vu_len = len;
-	sd.sd_log[slot].dd_tag = c->sc_tag;
-	sd.sd_log[slot].dd_len = len;
+	sd.sd_tag[slot] = c->sc_tag;
 	for (i = 0; i < c->sc_ndesc; i++)
 		sd.sd_busy[c->sc_desc[i]] = false;
 	*c = sd.sd_flight[--sd.sd_nflight];
 }
 
-/* Publishes used idx (from old); true if the device would interrupt. */
+/* Publishes used idx (was old); true if the device would interrupt. */
 static bool
 sd_publish(uint16_t old)
 {
@@ -307,7 +281,7 @@ sd_publish(uint16_t old)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!sd.sd_event_idx)
 		return (!(sd.sd_avail->va_flags & VRING_AVAIL_F_NO_INTERRUPT));
-	sd.sd_bad += sd.sd_avail->va_flags != 0;  /* 2.7.7.1: 0 w/ EVENT_IDX */
+	sd.sd_bad += sd.sd_avail->va_flags != 0;	/* 2.7.7.1 */
 	ue = *vring_used_event(sd.sd_avail, sd.sd_size);
 	for (p = old; p != new; p++)
 		irq |= p == ue;
@@ -333,18 +307,21 @@ sd_complete(unsigned k)
 /* ---- directed tests ---- */
 
 static char ck_cookie[64];
-#define CK(i)		((void *)&ck_cookie[(i)])
-#define SEGS(b, l)	{ { (b)[0], (l) }, { (b)[1], (l) + 1 }, \
-			  { (b)[2], (l) + 2 }, { (b)[3], (l) + 3 }, \
-			  { (b)[4], (l) + 4 }, { (b)[5], (l) + 5 } }
 static uint8_t bufs[6][16];
+#define CK(i)		((void *)&ck_cookie[(i)])
+#define SEGS(l)		{ { bufs[0], (l) }, { bufs[1], (l) + 1 }, \
+			  { bufs[2], (l) + 2 }, { bufs[3], (l) + 3 }, \
+			  { bufs[4], (l) + 4 }, { bufs[5], (l) + 5 } }
 
 START_TEST(test_layout)
 {
 	static const uint16_t sizes[] = { 1, 2, 256, 32768 };
+	static const struct { uint16_t n, d, a, u; } bad[] = {
+		{ 0, 0, 0, 0 }, { 6, 0, 0, 0 }, { 65535, 0, 0, 0 },
+		{ 4, 8, 0, 0 }, { 4, 0, 1, 0 }, { 4, 0, 0, 2 },
+	};
 	unsigned i;
 	uint16_t s;
-	char *d, *a, *u;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		s = sizes[i];
@@ -360,56 +337,62 @@ START_TEST(test_layout)
 		teardown();
 	}
 	setup(8, false, false);
-	d = (char *)sd.sd_desc;
-	a = (char *)sd.sd_avail;
-	u = (char *)sd.sd_used;
-#define INIT(n, d, a, u, c) vq_init(&vq, (n), (d), (a), (u), (c), 0, 0)
-	ck_assert_int_eq(INIT(0, d, a, u, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(6, d, a, u, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(65535, d, a, u, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(4, d + 8, a, u, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(4, d, a + 1, u, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(4, d, a, u + 2, sd.sd_cookies), -EINVAL);
-	ck_assert_int_eq(INIT(4, d, a, u, NULL), -EINVAL);
-	ck_assert_int_eq(INIT(4, d, a + 2, u + 4, sd.sd_cookies), 0);
-#undef INIT
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(vq_init(&vq, bad[i].n,
+		    (char *)sd.sd_desc + bad[i].d,
+		    (char *)sd.sd_avail + bad[i].a,
+		    (char *)sd.sd_used + bad[i].u, sd.sd_cookies, 0, 0),
+		    -EINVAL);
+	ck_assert_int_eq(vq_init(&vq, 4, sd.sd_desc, sd.sd_avail, sd.sd_used,
+	    NULL, 0, 0), -EINVAL);
+	ck_assert_int_eq(vq_init(&vq, 4, sd.sd_desc, (char *)sd.sd_avail + 2,
+	    (char *)sd.sd_used + 4, sd.sd_cookies, 0, 0), 0);
 	teardown();
 }
 END_TEST
 
+/* Chain shapes and flags, direct and indirect; out-of-order return. */
 START_TEST(test_chains)
 {
-	struct vq_seg seg[6] = SEGS(bufs, 4);
+	struct vq_seg seg[6] = SEGS(4);
+	struct vring_desc tbl[6];
 	struct sd_chain *c;
 	uint32_t len;
 	unsigned i;
 
-	setup(8, false, false);
+	setup(8, false, true);
+	c = sd.sd_flight;
 	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(0), NULL), 0);
-	ck_assert_int_eq(vq_add(&vq, &seg[1], 0, 1, CK(1), NULL), 0);
+	ck_assert_int_eq(vq_add(&vq, &seg[1], 0, 1, CK(1), tbl), 0);
 	ck_assert_int_eq(vq_add(&vq, seg, 2, 3, CK(2), NULL), 0);
-	ck_assert_uint_eq(vq_nfree(&vq), 1);
+	ck_assert_int_eq(vq_add(&vq, seg, 2, 3, CK(3), tbl), 0);
+	ck_assert_uint_eq(vq_nfree(&vq), 0);
 	ck_assert_uint_eq(sd_take(8), 0);	/* not before the kick */
 	ck_assert(vq_kick_prepare(&vq));
 	ck_assert(!vq_kick_prepare(&vq));	/* nothing new */
-	ck_assert_uint_eq(vq.vq_kicks, 1);
-	ck_assert_uint_eq(sd_take(8), 3);
+	ck_assert_uint_eq(sd_take(8), 4);
 	ck_assert_uint_eq(sd.sd_bad, 0);
-	c = sd.sd_flight;
 	ck_assert(c[0].sc_nseg == 1 && c[0].sc_seg[0].vd_flags == 0);
-	ck_assert(c[1].sc_nseg == 1 &&
+	ck_assert(c[1].sc_nseg == 1 && !c[1].sc_indirect &&
 	    c[1].sc_seg[0].vd_flags == VRING_DESC_F_WRITE);
-	ck_assert(c[2].sc_nseg == 5 && c[2].sc_ndesc == 5 && !c[2].sc_indirect);
-	for (i = 0; i < 5; i++) {
-		ck_assert_uint_eq(c[2].sc_seg[i].vd_addr, vq_phys(bufs[i]));
-		ck_assert_uint_eq(c[2].sc_seg[i].vd_len, 4 + i);
-		ck_assert_uint_eq(c[2].sc_seg[i].vd_flags, (i >= 2 ?
-		    VRING_DESC_F_WRITE : 0) | (i < 4 ? VRING_DESC_F_NEXT : 0));
+	ck_assert(c[2].sc_ndesc == 5 && !c[2].sc_indirect);
+	ck_assert(c[3].sc_ndesc == 1 && c[3].sc_indirect);
+	ck_assert_uint_eq(sd.sd_desc[c[3].sc_head].vd_len, 5 * 16);
+	for (i = 0; i < 10; i++) {
+		ck_assert_uint_eq(c[2 + i / 5].sc_nseg, 5);
+		ck_assert_uint_eq(c[2 + i / 5].sc_seg[i % 5].vd_addr,
+		    vq_phys(bufs[i % 5]));
+		ck_assert_uint_eq(c[2 + i / 5].sc_seg[i % 5].vd_len, 4 + i % 5);
+		ck_assert_uint_eq(c[2 + i / 5].sc_seg[i % 5].vd_flags,
+		    (i % 5 >= 2 ? VRING_DESC_F_WRITE : 0) |
+		    (i % 5 < 4 ? VRING_DESC_F_NEXT : 0));
+		ck_assert_uint_eq(tbl[i % 5].vd_next, i % 5 < 4 ? i % 5 + 1 : 0);
 	}
 	ck_assert_uint_eq(c[2].sc_wlen, 6 + 7 + 8);
-	sd_put(2, 21);
-	sd_put(0, 0);
-	sd_put(0, 5);		/* sd_put(0) moved chain 1 to slot 0 */
+	sd_put(2, 21);		/* chain 3 moves to slot 2 */
+	sd_put(0, 0);		/* chain 3 moves to slot 0 */
+	sd_put(0, 100);		/* more than chain 3 holds */
+	sd_put(0, 5);
 	ck_assert(!vq_has_used(&vq));
 	ck_assert(sd_publish(0));
 	ck_assert(vq_has_used(&vq));
@@ -417,230 +400,134 @@ START_TEST(test_chains)
 	ck_assert_uint_eq(len, 21);
 	ck_assert_ptr_eq(vq_get_used(&vq, &len), CK(0));
 	ck_assert_uint_eq(len, 0);
+	ck_assert_uint_eq(vq.vq_bad_used, 0);
+	ck_assert_ptr_eq(vq_get_used(&vq, &len), CK(3));
+	ck_assert_uint_eq(len, 21);		/* clamped */
+	ck_assert_uint_eq(vq.vq_bad_used, 1);
 	ck_assert_ptr_eq(vq_get_used(&vq, NULL), CK(1));
 	ck_assert_ptr_null(vq_get_used(&vq, &len));
 	ck_assert(!vq_has_used(&vq));
 	ck_assert_uint_eq(vq_nfree(&vq), 8);
-	ck_assert_uint_eq(vq.vq_bad_used, 0);
 	teardown();
 }
 END_TEST
 
 START_TEST(test_full_and_args)
 {
-	struct vq_seg seg[6] = SEGS(bufs, 1), many[9];
+	struct vq_seg seg[6] = SEGS(1), many[9];
+	struct vring_desc tbl[9];
 	unsigned i;
 
-	setup(8, false, false);
-	for (i = 0; i < 8; i++)
-		ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(i), NULL), 0);
-	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(8), NULL), -ENOSPC);
-	ck_assert_uint_eq(vq.vq_full, 1);
-	ck_assert(vq_kick_prepare(&vq));
-	ck_assert_uint_eq(sd_take(8), 8);
-	ck_assert(sd_complete(3));
-	for (i = 0; i < 3; i++)
-		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
-	ck_assert_uint_eq(vq_nfree(&vq), 3);
-	ck_assert_int_eq(vq_add(&vq, seg, 2, 2, CK(9), NULL), -ENOSPC);
-	ck_assert_uint_eq(vq.vq_full, 2);
-	ck_assert_int_eq(vq_add(&vq, seg, 1, 2, CK(9), NULL), 0);
-	ck_assert_uint_eq(vq_nfree(&vq), 0);
-	/* Bad arguments are -EINVAL, not "full". */
+	setup(8, false, true);
 	for (i = 0; i < 9; i++)
 		many[i] = seg[0];
-	ck_assert_int_eq(vq_add(&vq, many, 5, 4, CK(10), NULL), -EINVAL);
-	ck_assert_int_eq(vq_add(&vq, seg, 0, 0, CK(10), NULL), -EINVAL);
+	/* Never fits, not even indirect (2.7.5.3.1): -EINVAL. */
+	ck_assert_int_eq(vq_add(&vq, many, 5, 4, CK(0), NULL), -EINVAL);
+	ck_assert_int_eq(vq_add(&vq, many, 5, 4, CK(0), tbl), -EINVAL);
+	ck_assert_int_eq(vq_add(&vq, seg, 0, 0, CK(0), NULL), -EINVAL);
 	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, NULL, NULL), -EINVAL);
-	ck_assert_int_eq(vq_add(&vq, NULL, 1, 0, CK(10), NULL), -EINVAL);
-	ck_assert_int_eq(vq_add(&vq, seg, ~0u, 2, CK(10), NULL), -EINVAL);
-	seg[0].vs_addr = NULL;
-	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(10), NULL), -EINVAL);
-	seg[0].vs_addr = bufs[0];
+	ck_assert_int_eq(vq_add(&vq, NULL, 1, 0, CK(0), NULL), -EINVAL);
+	ck_assert_int_eq(vq_add(&vq, seg, ~0u, 2, CK(0), NULL), -EINVAL);
+	many[0].vs_addr = NULL;
+	ck_assert_int_eq(vq_add(&vq, many, 1, 0, CK(0), NULL), -EINVAL);
 	seg[0].vs_len = seg[1].vs_len = 0x80000000u;
-	ck_assert_int_eq(vq_add(&vq, seg, 2, 0, CK(10), NULL), -EINVAL);
+	ck_assert_int_eq(vq_add(&vq, seg, 2, 0, CK(0), NULL), -EINVAL);
+	seg[0].vs_len = seg[1].vs_len = 1;
+	many[0] = seg[2];
+	ck_assert_uint_eq(vq_nfree(&vq), 8);
+	/* Full is -ENOSPC; an indirect chain still fits in one. */
+	ck_assert_int_eq(vq_add(&vq, many, 3, 4, CK(0), NULL), 0);
+	ck_assert_int_eq(vq_add(&vq, seg, 1, 1, CK(1), NULL), -ENOSPC);
+	ck_assert_uint_eq(vq.vq_full, 1);
+	ck_assert_int_eq(vq_add(&vq, seg, 1, 1, CK(1), tbl), 0);
+	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(2), tbl), -ENOSPC);
 	ck_assert_uint_eq(vq.vq_full, 2);
-	teardown();
-}
-END_TEST
-
-START_TEST(test_out_of_order)
-{
-	struct vq_seg seg[6] = SEGS(bufs, 8);
-	unsigned i, n, round, used;
-
-	setup(16, true, false);
-	for (round = 0; round < 8; round++) {
-		/* Chains of 1, 2, 3, 1, 2, 3, ... descriptors until full. */
-		for (n = used = 0; vq_add(&vq, seg, 1, n % 3, CK(n),
-		    NULL) == 0; n++)
-			used += 1 + n % 3;
-		ck_assert_uint_eq(vq_nfree(&vq), 16 - used);
-		ck_assert_uint_eq(vq_kick_prepare(&vq), round == 0);
-		ck_assert_uint_eq(sd_take(16), n);
-		/* Newest first, so descriptor order gets scrambled. */
-		for (i = 0; i < n; i++) {
-			sd.sd_flight[sd.sd_nflight - 1].sc_tag = n - 1 - i;
-			sd_put(sd.sd_nflight - 1, 0);
-		}
-		ck_assert(sd_publish((uint16_t)(sd.sd_used_idx - n)));
-		for (i = 0; i < n; i++)
-			ck_assert_ptr_eq(vq_get_used(&vq, NULL), CK(n - 1 - i));
-		ck_assert_ptr_null(vq_get_used(&vq, NULL));
-		ck_assert_uint_eq(vq_nfree(&vq), 16);
-	}
+	ck_assert(vq_kick_prepare(&vq));
+	ck_assert_uint_eq(sd_take(8), 2);
+	ck_assert(sd_complete(1));
+	ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
+	ck_assert_int_eq(vq_add(&vq, seg, 1, 0, CK(2), NULL), 0);
 	ck_assert_uint_eq(sd.sd_bad, 0);
 	teardown();
 }
 END_TEST
 
-START_TEST(test_indirect)
+/* Both directions, exact values, without (_i 0) and with EVENT_IDX. */
+START_TEST(test_suppression)
 {
-	struct vq_seg seg[6] = SEGS(bufs, 1);
-	struct vring_desc tbl[6], tbl2[6];
-	struct sd_chain *c;
-	uint32_t len;
+	struct vq_seg seg[6] = SEGS(4);
+	uint16_t *aev, *uev;
+	bool ev = _i;
 	unsigned i;
 
-	setup(4, false, true);
-	/* Longer than the queue size: not even indirect (2.7.5.3.1). */
-	ck_assert_int_eq(vq_add(&vq, seg, 3, 2, CK(9), tbl), -EINVAL);
-	ck_assert_int_eq(vq_add(&vq, seg, 2, 2, CK(0), tbl), 0);
-	ck_assert_uint_eq(vq_nfree(&vq), 3);
-	for (i = 0; i < 4; i++) {
-		ck_assert_uint_eq(tbl[i].vd_addr, vq_phys(bufs[i]));
-		ck_assert_uint_eq(tbl[i].vd_flags, (i >= 2 ?
-		    VRING_DESC_F_WRITE : 0) | (i < 3 ? VRING_DESC_F_NEXT : 0));
-		ck_assert_uint_eq(tbl[i].vd_next, i < 3 ? i + 1 : 0);
-	}
-	/* One seg with a table, or two without one: direct. */
-	ck_assert_int_eq(vq_add(&vq, seg, 0, 1, CK(1), tbl2), 0);
-	ck_assert_int_eq(vq_add(&vq, seg, 1, 1, CK(2), NULL), 0);
-	ck_assert_uint_eq(vq_nfree(&vq), 0);
-	ck_assert(vq_kick_prepare(&vq));
-	ck_assert_uint_eq(sd_take(4), 3);
-	ck_assert_uint_eq(sd.sd_bad, 0);
-	c = sd.sd_flight;
-	ck_assert(c[0].sc_indirect && c[0].sc_nseg == 4 && c[0].sc_ndesc == 1);
-	ck_assert(sd.sd_desc[c[0].sc_head].vd_flags == VRING_DESC_F_INDIRECT);
-	ck_assert_uint_eq(sd.sd_desc[c[0].sc_head].vd_len, 4 * 16);
-	ck_assert_uint_eq(c[0].sc_wlen, 3 + 4);
-	ck_assert(!c[1].sc_indirect && c[1].sc_ndesc == 1);
-	ck_assert(!c[2].sc_indirect && c[2].sc_ndesc == 2);
-	/* A device claiming more than the buffer holds is clamped. */
-	sd_put(0, 100);
-	sd_publish(0);
-	ck_assert_ptr_eq(vq_get_used(&vq, &len), CK(0));
-	ck_assert_uint_eq(len, 7);
-	ck_assert_uint_eq(vq.vq_bad_used, 1);
-	ck_assert_uint_eq(vq_nfree(&vq), 1);
-	teardown();
-	/* Without the feature the table is not used. */
-	setup(8, false, false);
-	ck_assert_int_eq(vq_add(&vq, seg, 3, 3, CK(0), tbl), 0);
-	ck_assert_uint_eq(vq_nfree(&vq), 2);
-	teardown();
-}
-END_TEST
-
-START_TEST(test_kick_suppression)
-{
-	struct vq_seg seg[6] = SEGS(bufs, 4);
-	uint16_t *aev;
-	unsigned i;
-
-	setup(16, false, false);
-	vq_add(&vq, seg, 1, 0, CK(0), NULL);
-	ck_assert_uint_eq(sd.sd_avail->va_idx, 0);	/* not yet */
-	sd.sd_used->vu_flags = VRING_USED_F_NO_NOTIFY;
-	ck_assert(!vq_kick_prepare(&vq));
-	ck_assert_uint_eq(sd.sd_avail->va_idx, 1);	/* published anyway */
-	vq_add(&vq, seg, 1, 0, CK(1), NULL);
-	sd.sd_used->vu_flags = 0;
-	ck_assert(vq_kick_prepare(&vq));
-	ck_assert(vq.vq_kicks == 1 && vq.vq_kicks_suppressed == 1);
-	teardown();
-
-	setup(16, true, false);
+	setup(16, ev, false);
 	aev = vring_avail_event(sd.sd_used, 16);
-	*aev = 5;
+	uev = vring_used_event(sd.sd_avail, 16);
 	for (i = 0; i < 3; i++)
-		vq_add(&vq, seg, 1, 0, CK(i), NULL);
-	ck_assert(!vq_kick_prepare(&vq));		/* 5 not in [0,3) */
+		vq_add(&vq, seg, 0, 1, CK(i), NULL);
+	ck_assert_uint_eq(sd.sd_avail->va_idx, 0);	/* not yet */
+	sd.sd_used->vu_flags = VRING_USED_F_NO_NOTIFY;	/* ignored w/ EV */
+	*aev = 5;
+	ck_assert(!vq_kick_prepare(&vq));		/* 5 !in [0,3) */
+	ck_assert_uint_eq(sd.sd_avail->va_idx, 3);	/* published anyway */
 	for (; i < 6; i++)
-		vq_add(&vq, seg, 1, 0, CK(i), NULL);
+		vq_add(&vq, seg, 0, 1, CK(i), NULL);
+	sd.sd_used->vu_flags = ev ? VRING_USED_F_NO_NOTIFY : 0;
 	ck_assert(vq_kick_prepare(&vq));		/* 5 in [3,6) */
-	*aev = 6;
-	sd.sd_used->vu_flags = VRING_USED_F_NO_NOTIFY;	/* to be ignored */
-	vq_add(&vq, seg, 1, 0, CK(6), NULL);
-	ck_assert(vq_kick_prepare(&vq));		/* 6 in [6,7) */
-	vq_add(&vq, seg, 1, 0, CK(7), NULL);
-	ck_assert(!vq_kick_prepare(&vq));		/* 6 not in [7,8) */
+	ck_assert(vq.vq_kicks == 1 && vq.vq_kicks_suppressed == 1);
+	vq_add(&vq, seg, 0, 1, CK(6), NULL);
+	*aev = 7;
+	ck_assert_int_eq(vq_kick_prepare(&vq), !ev);	/* 7 !in [6,7) */
+
+	sd_take(16);
+	ck_assert_uint_eq(*uev, 0);		/* after the first entry */
+	vq_intr_disable(&vq);
+	ck_assert_uint_eq(sd.sd_avail->va_flags,
+	    ev ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
+	ck_assert_uint_eq(*uev, ev ? 0xffff : 0);	/* parked behind */
+	ck_assert(!sd_complete(2));
+	ck_assert(vq_intr_enable(&vq));		/* two waiting */
+	ck_assert_uint_eq(sd.sd_avail->va_flags, 0);
+	ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
+	ck_assert_uint_eq(*uev, ev ? 1 : 0);	/* armed: the next one */
+	ck_assert(vq_intr_enable(&vq));		/* one waiting */
+	ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
+	ck_assert(!vq_intr_enable(&vq));
+	ck_assert(sd_complete(2));
+	ck_assert_int_eq(sd_complete(1), !ev);	/* one interrupt per arming */
+	for (i = 0; i < 3; i++)
+		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
+	ck_assert(sd_complete(1));		/* drained, armed again */
+	ck_assert_uint_eq(sd.sd_bad, 0);
 	teardown();
-}
-END_TEST
-
-START_TEST(test_intr_suppression)
-{
-	struct vq_seg seg[6] = SEGS(bufs, 4);
-	uint16_t *uev;
-	int ev;
-
-	for (ev = 0; ev < 2; ev++) {
-		setup(16, ev, false);
-		uev = vring_used_event(sd.sd_avail, 16);
-		vq_add(&vq, seg, 0, 1, CK(0), NULL);
-		vq_add(&vq, seg, 0, 1, CK(1), NULL);
-		vq_kick_prepare(&vq);
-		sd_take(16);
-		vq_intr_disable(&vq);
-		ck_assert_uint_eq(sd.sd_avail->va_flags,
-		    ev ? 0 : VRING_AVAIL_F_NO_INTERRUPT);
-		ck_assert_uint_eq(*uev, ev ? 0xffff : 0);	/* parked */
-		ck_assert(!sd_complete(1));
-		ck_assert(vq_intr_enable(&vq));		/* one waiting */
-		ck_assert_uint_eq(sd.sd_avail->va_flags, 0);
-		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
-		ck_assert_uint_eq(*uev, ev ? 1 : 0);	/* armed: the next */
-		ck_assert(!vq_intr_enable(&vq));
-		ck_assert(sd_complete(1));
-		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
-		ck_assert_ptr_null(vq_get_used(&vq, NULL));
-		ck_assert_uint_eq(sd.sd_bad, 0);
-		teardown();
-	}
 }
 END_TEST
 
 /* Interrupts off for a long time: none at all, across index wraps. */
 START_TEST(test_intr_disabled_long)
 {
-	struct vq_seg seg[6] = SEGS(bufs, 4);
-	unsigned i, irqs, got;
-	int ev;
+	struct vq_seg seg[6] = SEGS(4);
+	unsigned i, irqs = 0, got = 0;
 
-	for (ev = 0; ev < 2; ev++) {
-		setup(64, ev, false);
-		sd_wake();
-		vq_intr_disable(&vq);
-		irqs = got = 0;
-		for (i = 0; i < 20000; i++) {
-			while (vq_add(&vq, seg, 0, 1, CK(0), NULL) == 0)
-				;
-			vq_kick_prepare(&vq);
-			sd_take(64);
-			irqs += sd_complete(1 + i % 64);
-			while (vq_get_used(&vq, NULL) != NULL)
-				got++;
-		}
-		ck_assert_uint_eq(irqs, 0);
-		ck_assert_uint_eq(got, sd.sd_used_idx);
-		ck_assert_uint_ge(got, LR_WRAPS * 65536);
-		ck_assert(!vq_intr_enable(&vq));
-		ck_assert(sd_complete(1));
-		ck_assert_uint_eq(sd.sd_bad, 0);
-		teardown();
+	setup(64, _i, false);
+	sd_wake();
+	vq_intr_disable(&vq);
+	for (i = 0; i < 20000; i++) {
+		while (vq_add(&vq, seg, 0, 1, CK(0), NULL) == 0)
+			;
+		vq_kick_prepare(&vq);
+		sd_take(64);
+		irqs += sd_complete(1 + i % 64);
+		while (vq_get_used(&vq, NULL) != NULL)
+			got++;
 	}
+	ck_assert_uint_eq(irqs, 0);
+	ck_assert_uint_eq(got, sd.sd_used_idx);
+	ck_assert_uint_ge(got, LR_WRAPS * 65536);
+	ck_assert(!vq_intr_enable(&vq));
+	ck_assert(sd_complete(1));
+	ck_assert_uint_eq(sd.sd_bad, 0);
+	teardown();
 }
 END_TEST
 
@@ -681,29 +568,296 @@ START_TEST(test_need_event)
 }
 END_TEST
 
-#ifdef KASSERT_ENABLE
-static void
-bad_used(uint32_t id)
+/* A used id out of range (_i 0) or not a chain head (_i 1): KASSERT. */
+START_TEST(test_bad_used_id_asserts)
 {
-	struct vq_seg seg[6] = SEGS(bufs, 4);
+	struct vq_seg seg[6] = SEGS(4);
 
 	setup(8, false, false);
 	vq_add(&vq, seg, 1, 0, CK(0), NULL);
 	vq_kick_prepare(&vq);
-	sd.sd_used->vu_ring[0].vu_id = id;
+	sd.sd_used->vu_ring[0].vu_id = _i == 0 ? 8 : 3;
 	sd.sd_used->vu_idx = 1;
 	vq_get_used(&vq, NULL);
 }
+END_TEST
 
-START_TEST(test_used_id_out_of_range_asserts)
+/* ---- long random runs ---- */
+
+struct lreq {
+	struct vq_seg		lr_seg[LR_MAXSEG];
+	struct vring_desc	lr_table[LR_MAXSEG];
+	uint8_t			lr_buf[LR_MAXSEG][LR_BUF];
+	unsigned		lr_nout, lr_n, lr_ndesc;
+	bool			lr_busy, lr_taken, lr_ind;
+};
+
+/* Driver-side truth (unwrapped) and the mismatch counters. */
+static struct {
+	struct lreq	*l_req;
+	unsigned	l_nreq, l_held;		/* descriptors held */
+	uint32_t	l_added, l_published, l_consumed, l_full;
+	bool		l_armed, l_irq;		/* interrupts on; one pending */
+	unsigned	l_add, l_kick, l_lost, l_chain, l_cookie;
+	unsigned	l_stranded, l_unsup, l_extra, l_enable;
+} L;
+
+static void
+lr_add(void)
 {
-	bad_used(8);
+	struct lreq *q = &L.l_req[rnd() % L.l_nreq];
+	struct vring_desc *tbl;
+	unsigned i, off, need, nin;
+	int rc;
+
+	if (q->lr_busy)
+		return;
+	q->lr_nout = rnd() % 4;
+	nin = rnd() % 4;
+	q->lr_nout += q->lr_nout + nin == 0;
+	q->lr_n = q->lr_nout + nin;
+	for (i = 0; i < q->lr_n; i++) {
+		off = rnd() % 8;
+		q->lr_seg[i].vs_addr = &q->lr_buf[i][off];
+		q->lr_seg[i].vs_len = 1 + rnd() % (LR_BUF - off);
+	}
+	/* A table the queue may not use (1 seg, or no feature) is ignored. */
+	tbl = rnd() % 2 ? q->lr_table : NULL;
+	q->lr_ind = vq.vq_indirect && q->lr_n > 1 && tbl != NULL;
+	need = q->lr_ind ? 1 : q->lr_n;
+	L.l_add += vq_nfree(&vq) != sd.sd_size - L.l_held;
+	rc = vq_add(&vq, q->lr_seg, q->lr_nout, nin, q, tbl);
+	L.l_full += need > sd.sd_size - L.l_held;
+	L.l_add += rc != (need > sd.sd_size - L.l_held ? -ENOSPC : 0);
+	if (rc == 0) {
+		q->lr_busy = true;
+		q->lr_ndesc = need;
+		L.l_held += need;
+		L.l_added++;
+	}
+}
+
+static void
+lr_kick(void)
+{
+	uint32_t old = L.l_published, new = L.l_added, ev = sd.sd_avail_event;
+	bool want, kick;
+
+	want = sd.sd_sleeping && (sd.sd_event_idx ? old <= ev && ev < new :
+	    old != new);
+	kick = vq_kick_prepare(&vq);
+	L.l_kick += kick != want;
+	L.l_published = new;
+	if (kick)
+		sd_wake();
+	/* A sleeping device has no more unseen buffers than it allowed. */
+	L.l_lost += sd.sd_sleeping && L.l_published - sd.sd_last_avail >
+	    (sd.sd_event_idx ? ev - sd.sd_last_avail : 0);
+}
+
+/* The device takes chains: each must be exactly a busy request's. */
+static void
+lr_take(unsigned max)
+{
+	struct sd_chain *c;
+	struct lreq *q;
+	unsigned j, i;
+	uintptr_t a;
+
+	j = sd.sd_nflight;
+	sd_take(max);
+	for (; j < sd.sd_nflight; j++) {
+		c = &sd.sd_flight[j];
+		a = (uintptr_t)vq_virt(c->sc_seg[0].vd_addr) -
+		    (uintptr_t)L.l_req;
+		q = &L.l_req[a / sizeof(*q)];
+		if (a >= L.l_nreq * sizeof(*q) || !q->lr_busy || q->lr_taken ||
+		    c->sc_nseg != q->lr_n || c->sc_indirect != q->lr_ind) {
+			L.l_chain++;
+			continue;
+		}
+		for (i = 0; i < q->lr_n; i++)
+			L.l_chain += c->sc_seg[i].vd_addr !=
+			    vq_phys(q->lr_seg[i].vs_addr) ||
+			    c->sc_seg[i].vd_len != q->lr_seg[i].vs_len ||
+			    !(c->sc_seg[i].vd_flags & VRING_DESC_F_WRITE) !=
+			    (i < q->lr_nout);
+		q->lr_taken = true;
+		c->sc_tag = (long)(q - L.l_req);
+	}
+}
+
+static void
+lr_complete(void)
+{
+	bool pending = sd.sd_used_idx != L.l_consumed, irq;
+
+	if (sd.sd_nflight == 0)
+		return;
+	irq = sd_complete(1 + rnd() % 4);
+	if (L.l_armed && !L.l_irq)	/* idle: this one must interrupt */
+		L.l_stranded += pending || !irq;
+	else if (!L.l_armed)
+		L.l_unsup += irq;
+	else if (sd.sd_event_idx)	/* EVENT_IDX: one per arming */
+		L.l_extra += irq;
+	L.l_irq |= L.l_armed && irq;
+}
+
+/* One vq_get_used(): the next used slot's request, exactly once. */
+static bool
+lr_get(void)
+{
+	unsigned slot = L.l_consumed & (sd.sd_size - 1);
+	long tag = sd.sd_tag[slot];
+	struct lreq *q = &L.l_req[tag < 0 ? 0 : tag];
+	uint32_t len;
+	void *ck;
+
+	if ((ck = vq_get_used(&vq, &len)) == NULL)
+		return (false);
+	if (L.l_consumed++ == sd.sd_used_idx || tag < 0 || ck != q ||
+	    len != sd.sd_used->vu_ring[slot].vu_len || !q->lr_busy ||
+	    !q->lr_taken) {
+		L.l_cookie++;
+		return (true);
+	}
+	q->lr_busy = q->lr_taken = false;
+	L.l_held -= q->lr_ndesc;
+	return (true);
+}
+
+/* The driver's interrupt handler and poll loop. */
+static void
+lr_service(void)
+{
+	bool pending, got;
+	unsigned k;
+
+	if (L.l_armed) {
+		if (!L.l_irq)
+			return;
+		L.l_irq = false;
+		if (rnd() % 2 == 0) {		/* simple handler: drain */
+			while (lr_get())
+				;
+		} else {			/* NAPI style: poll later */
+			vq_intr_disable(&vq);
+			L.l_armed = false;
+		}
+		return;
+	}
+	if (rnd() % 3 == 0) {
+		pending = sd.sd_used_idx != L.l_consumed;
+		got = vq_intr_enable(&vq);
+		L.l_enable += got != pending;
+		if (got)
+			vq_intr_disable(&vq);
+		else
+			L.l_armed = true;
+		return;
+	}
+	for (k = 1 + rnd() % 8; k > 0 && lr_get(); k--)
+		;
+}
+
+static void
+long_run(uint16_t size, bool ev, bool ind)
+{
+	unsigned i, r;
+
+	setup(size, ev, ind);
+	memset(&L, 0, sizeof(L));
+	L.l_nreq = size + size / 2 + 8;
+	L.l_req = calloc(L.l_nreq, sizeof(struct lreq));
+	L.l_armed = true;
+	rng_state = LR_SEED ^ size ^ (uint64_t)ev << 20 ^ (uint64_t)ind << 21;
+	for (i = 0; i < LR_OPS || (L.l_added < LR_WRAPS * 65536 + 1000 &&
+	    i < 8 * LR_OPS); i++) {
+		r = rnd() % 100;
+		if (r < 30)
+			lr_add();
+		else if (r < 42)
+			lr_kick();
+		else if (r < 57 && !sd.sd_sleeping)
+			lr_take(1 + rnd() % 4);
+		else if (r < 57 && rnd() % 64 == 0)
+			sd_wake();		/* the device's own timer */
+		else if (r < 72)
+			lr_complete();
+		else if (r < 77 && !sd.sd_sleeping)
+			sd_sleep(rnd() % 3);
+		else if (r >= 77)
+			lr_service();
+	}
+	/* Drain: everything added comes back exactly once. */
+	lr_kick();
+	sd_wake();
+	lr_take(size);
+	while (sd.sd_nflight > 0)
+		sd_complete(size);
+	while (lr_get())
+		;
+	ck_assert_msg(L.l_add + L.l_kick + L.l_lost + L.l_chain + L.l_cookie +
+	    L.l_stranded + L.l_unsup + L.l_extra + L.l_enable + sd.sd_bad == 0,
+	    "size %u ev %d ind %d: add %u kick %u lost %u chain %u cookie %u "
+	    "stranded %u unsuppressed %u extra %u enable %u device %u", size,
+	    ev, ind, L.l_add, L.l_kick, L.l_lost, L.l_chain, L.l_cookie,
+	    L.l_stranded, L.l_unsup, L.l_extra, L.l_enable, sd.sd_bad);
+	ck_assert_uint_eq(L.l_consumed, L.l_added);
+	ck_assert_uint_eq(L.l_held, 0);
+	ck_assert_uint_eq(vq_nfree(&vq), size);
+	ck_assert_uint_ge(L.l_added, LR_WRAPS * 65536);
+	ck_assert_uint_gt(vq.vq_kicks_suppressed, 0);
+	ck_assert_uint_eq(vq.vq_full, L.l_full);
+	free(L.l_req);
+	teardown();
+}
+
+START_TEST(test_long_run)
+{
+	static const struct { uint16_t size; bool ev, ind; } cfg[] = {
+		{ 8, true, true }, { 64, false, false }, { 64, true, false },
+		{ 256, false, true },
+	};
+
+	long_run(cfg[_i].size, cfg[_i].ev, cfg[_i].ind);
 }
 END_TEST
 
-START_TEST(test_used_id_not_a_head_asserts)
+static Suite *
+virtqueue_suite(void)
 {
-	bad_used(3);
-}
-END_TEST
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("virtqueue");
+	tc = tcase_create("virtqueue");
+	tcase_set_timeout(tc, LONG_TIMEOUT);
+	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_chains);
+	tcase_add_test(tc, test_full_and_args);
+	tcase_add_loop_test(tc, test_suppression, 0, 2);
+	tcase_add_test(tc, test_need_event);
+	tcase_add_loop_test(tc, test_intr_disabled_long, 0, 2);
+	tcase_add_loop_test(tc, test_long_run, 0, 4);
+#ifdef KASSERT_ENABLE
+	tcase_add_loop_test_raise_signal(tc, test_bad_used_id_asserts,
+	    SIGABRT, 0, 2);
 #endif
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(virtqueue_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

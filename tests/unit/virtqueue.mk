@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# drivers/virtio/virtqueue.c against a simulated device.
+UNIT_TESTS += test_virtqueue
+test_virtqueue_SRCS := tests/unit/test_virtqueue.c drivers/virtio/virtqueue.c
