@@ -95,7 +95,7 @@ def unique_name():
 
 
 def virtio_net_args(queues, rss=False, legacy=True, tap=TAP,
-                    netdev_id=NETDEV_ID, mac=GUEST_MAC):
+                    netdev_id=NETDEV_ID, mac=GUEST_MAC, device_opts=""):
     """QEMU arguments for a multiqueue virtio-net-pci on tap `tap`.
 
     rss=True also turns on hash reporting (rss=on,hash=on); legacy=False
@@ -108,6 +108,8 @@ def virtio_net_args(queues, rss=False, legacy=True, tap=TAP,
     if rss:
         dev += ",rss=on,hash=on"
     dev += ",disable-legacy=%s" % ("off" if legacy else "on")
+    if device_opts:
+        dev += "," + device_opts
     return ["-netdev", "tap,id=%s,ifname=%s,script=no,downscript=no,"
             "queues=%d,vhost=off" % (netdev_id, tap, queues),
             "-device", dev]
@@ -174,11 +176,12 @@ class NetNS:
         if addrs.strip():
             raise NetNSError("%s has addresses: %s" % (self.tap, addrs))
 
-    def virtio_net_args(self, queues, rss=False, legacy=True):
+    def virtio_net_args(self, queues, rss=False, legacy=True, device_opts=""):
         """virtio_net_args() for this tap, made multi_queue iff queues > 1."""
         if self.multi_queue != (queues > 1):
             self.make_tap(queues > 1)
-        return virtio_net_args(queues, rss=rss, legacy=legacy, tap=self.tap)
+        return virtio_net_args(queues, rss=rss, legacy=legacy, tap=self.tap,
+                               device_opts=device_opts)
 
     def delete(self):
         """Remove the namespace (the tap goes with it); idempotent."""
