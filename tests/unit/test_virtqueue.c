@@ -3,21 +3,15 @@
  * tests/unit/test_virtqueue.c: host unit tests for
  * drivers/virtio/virtqueue.c against a simulated device.
  *
- * Design: the device (struct simdev, which also owns the ring memory) is
- * written from the spec, not from the driver.  It walks each published
- * chain, direct or indirect, checking its shape and that no descriptor is
- * in two chains; returns chains in any order; decides "would interrupt"
- * from VRING_AVAIL_F_NO_INTERRUPT or the 2.7.7 rule (an entry placed at
- * index used_event).  Polling, it suppresses kicks (NO_NOTIFY, or
- * avail_event parked behind it); going to sleep it asks for them again,
- * perhaps only a few buffers later (avail_event ahead), then fences and
- * re-checks avail idx.  Directed tests pin exact values; the long runs
- * keep 32-bit unwrapped counters and check every decision: kicks exactly
- * when the sleeping device asked, no buffer stranded with a sleeping
- * device, an interrupt at the first completion after re-arming and none
- * while disabled, vq_intr_enable() exact, each cookie back once in used
- * order with the device's length.  Hot loops count mismatches and assert
- * once.  kassert_fail() abort()s: KASSERT tests expect SIGABRT.
+ * Design: the device (virtio_simdev.h) is written from the spec, not from
+ * the driver, and counts protocol violations in sd.sd_bad.  Directed tests
+ * pin exact values; the long runs keep 32-bit unwrapped counters and check
+ * every decision: kicks exactly when the sleeping device asked, no buffer
+ * stranded with a sleeping device, an interrupt at the first completion
+ * after re-arming and none while disabled, vq_intr_enable() exact, each
+ * cookie back once in used order with the device's length.  Hot loops
+ * count mismatches and assert once.  kassert_fail() abort()s: KASSERT
+ * tests expect SIGABRT.
  *
  * Locking: none; single-threaded.
  */
@@ -33,8 +27,8 @@
 
 #include "drivers/virtio/virtqueue.h"
 #include "kernel/errno.h"
+#include "tests/unit/virtio_simdev.h"
 
-#define SD_MAXSEG	8		/* longest chain the device takes */
 #define LR_MAXSEG	6		/* longest chain of the long run */
 #define LR_BUF		32		/* bytes per long-run segment */
 #define LR_SEED		0x7669727471756575ULL
@@ -53,255 +47,6 @@ kassert_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
-}
-
-static uint64_t rng_state;
-
-static uint32_t
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return ((uint32_t)(rng_state >> 16));
-}
-
-/* ---- simulated device ---- */
-
-struct sd_chain {
-	uint16_t		sc_head;
-	bool			sc_indirect;
-	unsigned		sc_nseg, sc_ndesc;
-	struct vring_desc	sc_seg[SD_MAXSEG];	/* as the device saw them */
-	uint16_t		sc_desc[SD_MAXSEG];	/* ring descriptors held */
-	uint32_t		sc_wlen;		/* writable bytes */
-	long			sc_tag;			/* harness's request */
-};
-
-struct simdev {
-	struct vring_desc	*sd_desc;
-	struct vring_avail	*sd_avail;
-	struct vring_used	*sd_used;
-	void			**sd_cookies;	/* the driver's, to free */
-	uint16_t		sd_size;
-	bool			sd_event_idx;
-	uint32_t		sd_last_avail;	/* chains taken, unwrapped */
-	uint32_t		sd_used_idx;	/* chains returned, unwrapped */
-	bool			sd_sleeping;	/* needs a kick to look */
-	uint32_t		sd_avail_event;	/* unwrapped, while asleep */
-	struct sd_chain		*sd_flight;	/* taken, not returned */
-	unsigned		sd_nflight;
-	bool			*sd_busy;	/* descriptor in a chain */
-	long			*sd_tag;	/* by used slot: sc_tag */
-	unsigned		sd_bad;		/* protocol violations */
-};
-
-static struct virtqueue vq;
-static struct simdev sd;
-
-static void *
-zalloc_pages(size_t bytes)
-{
-	size_t n = (bytes + 4095) & ~(size_t)4095;
-	void *p = aligned_alloc(4096, n);
-
-	ck_assert_ptr_nonnull(p);
-	return (memset(p, 0, n));
-}
-
-/* Zeroed rings with vq on them; the device asleep (flags, events 0). */
-static void
-setup(uint16_t size, bool ev, bool ind)
-{
-	memset(&sd, 0, sizeof(sd));
-	sd.sd_desc = zalloc_pages(vq_desc_bytes(size));
-	sd.sd_avail = zalloc_pages(vq_avail_bytes(size));
-	sd.sd_used = zalloc_pages(vq_used_bytes(size));
-	sd.sd_cookies = calloc(size, sizeof(void *));
-	sd.sd_size = size;
-	sd.sd_event_idx = ev;
-	sd.sd_sleeping = true;
-	sd.sd_flight = calloc(size, sizeof(struct sd_chain));
-	sd.sd_busy = calloc(size, sizeof(bool));
-	sd.sd_tag = calloc(size, sizeof(long));
-	ck_assert_int_eq(vq_init(&vq, size, sd.sd_desc, sd.sd_avail,
-	    sd.sd_used, sd.sd_cookies, ev, ind), 0);
-}
-
-static void
-teardown(void)
-{
-	void *p[] = { sd.sd_desc, sd.sd_avail, sd.sd_used, sd.sd_cookies,
-	    sd.sd_flight, sd.sd_busy, sd.sd_tag };
-	unsigned i;
-
-	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-		free(p[i]);
-}
-
-/* Awake and polling: no kicks wanted (2.7.10). */
-static void
-sd_wake(void)
-{
-	sd.sd_sleeping = false;
-	if (sd.sd_event_idx)
-		*vring_avail_event(sd.sd_used, sd.sd_size) =
-		    (uint16_t)(sd.sd_last_avail - 1);
-	else
-		sd.sd_used->vu_flags = VRING_USED_F_NO_NOTIFY;
-}
-
-/* Sleeps unless more than slack unseen buffers wait (0 w/o EVENT_IDX). */
-static void
-sd_sleep(unsigned slack)
-{
-	uint16_t aidx;
-
-	if (sd.sd_event_idx) {
-		sd.sd_avail_event = sd.sd_last_avail + slack;
-		*vring_avail_event(sd.sd_used, sd.sd_size) =
-		    (uint16_t)sd.sd_avail_event;
-	} else {
-		slack = 0;
-		sd.sd_used->vu_flags = 0;
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	aidx = __atomic_load_n(&sd.sd_avail->va_idx, __ATOMIC_ACQUIRE);
-	if ((uint16_t)(aidx - (uint16_t)sd.sd_last_avail) > slack)
-		sd_wake();
-	else
-		sd.sd_sleeping = true;
-}
-
-static bool
-sd_seg_add(struct sd_chain *c, const struct vring_desc *d)
-{
-	bool w = (d->vd_flags & VRING_DESC_F_WRITE) != 0;
-
-	if (c->sc_nseg == SD_MAXSEG)
-		return (false);
-	/* 2.7.4.2: device-writable after device-readable only. */
-	if (!w && c->sc_nseg > 0 &&
-	    (c->sc_seg[c->sc_nseg - 1].vd_flags & VRING_DESC_F_WRITE))
-		return (false);
-	c->sc_seg[c->sc_nseg++] = *d;
-	c->sc_wlen += w ? d->vd_len : 0;
-	return (true);
-}
-
-/* Walks a chain; an indirect descriptor must stand alone (this driver). */
-static bool
-sd_walk(uint16_t idx, struct sd_chain *c)
-{
-	const struct vring_desc *tbl = sd.sd_desc, *d;
-	unsigned n, lim = sd.sd_size;
-
-	memset(c, 0, sizeof(*c));
-	c->sc_head = idx;
-	c->sc_tag = -1;
-	for (n = 0; idx < lim && n < lim && n < SD_MAXSEG; n++) {
-		d = &tbl[idx];
-		if (!c->sc_indirect) {
-			if (sd.sd_busy[idx])
-				return (false);
-			c->sc_desc[c->sc_ndesc++] = idx;
-		}
-		if (d->vd_flags & VRING_DESC_F_INDIRECT) {
-			if (c->sc_indirect || n != 0 || d->vd_len == 0 ||
-			    d->vd_flags != VRING_DESC_F_INDIRECT ||
-			    d->vd_len % 16 != 0)
-				return (false);
-			c->sc_indirect = true;
-			tbl = vq_virt(d->vd_addr);
-			lim = d->vd_len / 16;
-			idx = 0;
-			n = -1u;		/* the table starts afresh */
-			continue;
-		}
-		if (!sd_seg_add(c, d))
-			return (false);
-		if (!(d->vd_flags & VRING_DESC_F_NEXT))
-			return (true);
-		idx = d->vd_next;
-	}
-	return (false);
-}
-
-/* Takes up to max published chains into sd_flight; returns how many. */
-static unsigned
-sd_take(unsigned max)
-{
-	struct sd_chain *c;
-	unsigned n = 0, i;
-	uint16_t aidx, head;
-
-	aidx = __atomic_load_n(&sd.sd_avail->va_idx, __ATOMIC_ACQUIRE);
-	while (n < max && aidx != (uint16_t)sd.sd_last_avail) {
-		head = sd.sd_avail->va_ring[sd.sd_last_avail++ &
-		    (sd.sd_size - 1)];
-		c = &sd.sd_flight[sd.sd_nflight];
-		if (sd.sd_nflight == sd.sd_size || !sd_walk(head, c)) {
-			sd.sd_bad++;
-			continue;
-		}
-		for (i = 0; i < c->sc_ndesc; i++)
-			sd.sd_busy[c->sc_desc[i]] = true;
-		sd.sd_nflight++;
-		n++;
-	}
-	if (!sd.sd_sleeping)
-		sd_wake();		/* keeps avail_event behind us */
-	return (n);
-}
-
-/* Writes the used element for sd_flight[j], unpublished; j is reused. */
-static void
-sd_put(unsigned j, uint32_t len)
-{
-	struct sd_chain *c = &sd.sd_flight[j];
-	unsigned i, slot = sd.sd_used_idx++ & (sd.sd_size - 1);
-
-	sd.sd_used->vu_ring[slot].vu_id = c->sc_head;
-	sd.sd_used->vu_ring[slot].vu_len = len;
-	sd.sd_tag[slot] = c->sc_tag;
-	for (i = 0; i < c->sc_ndesc; i++)
-		sd.sd_busy[c->sc_desc[i]] = false;
-	*c = sd.sd_flight[--sd.sd_nflight];
-}
-
-/* Publishes used idx (was old); true if the device would interrupt. */
-static bool
-sd_publish(uint16_t old)
-{
-	uint16_t new = (uint16_t)sd.sd_used_idx, ue, p;
-	bool irq = false;
-
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&sd.sd_used->vu_idx, new, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!sd.sd_event_idx)
-		return (!(sd.sd_avail->va_flags & VRING_AVAIL_F_NO_INTERRUPT));
-	sd.sd_bad += sd.sd_avail->va_flags != 0;	/* 2.7.7.1 */
-	ue = *vring_used_event(sd.sd_avail, sd.sd_size);
-	for (p = old; p != new; p++)
-		irq |= p == ue;
-	return (irq);
-}
-
-/* Returns up to k random chains, writing all or (sometimes) part. */
-static bool
-sd_complete(unsigned k)
-{
-	uint16_t old = (uint16_t)sd.sd_used_idx;
-	uint32_t len;
-	unsigned j;
-
-	for (; k > 0 && sd.sd_nflight > 0; k--) {
-		j = rnd() % sd.sd_nflight;
-		len = sd.sd_flight[j].sc_wlen;
-		sd_put(j, rnd() % 4 == 0 ? rnd() % (len + 1) : len);
-	}
-	return (sd_publish(old));
 }
 
 /* ---- directed tests ---- */
