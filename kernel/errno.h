@@ -23,6 +23,7 @@
 #define ENOSPC		28	/* no space left */
 #define ENODEV		19	/* no such device */
 #define EIO		5	/* I/O error */
+#define EPROTONOSUPPORT	93	/* protocol not registered */
 #define ENOBUFS		105	/* no buffer space available */
 #define ETIMEDOUT	110	/* operation timed out */
 

@@ -25,9 +25,10 @@
 #include "kernel/coreloop.h"
 #include "kernel/kernel.h"
 #include "kernel/mem.h"
+#include "kernel/netisr_kern.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
-#include "net/netisr/rss.h"
+#include "net/netisr/toeplitz.h"
 
 #define COM1_ISA_IRQ	4
 
@@ -51,17 +52,6 @@ console_irq_init(void)
 	}
 	printk("console: no I/O APIC route for COM1; polling\n");
 	coreloop_poll_console();
-}
-
-/* All online CPUs are workstream CPUs until netisr's maxthreads says less. */
-static void
-net_rss_init(void)
-{
-	uint32_t cpus[MAXCPU], i, n = ncpus_online();
-
-	for (i = 0; i < n; i++)
-		cpus[i] = i;
-	netisr_rss_init(cpus, n);
 }
 
 static void
@@ -122,7 +112,8 @@ kmain(int kind, uint32_t info)
 	}
 	ncpus = smp_start_aps();	/* each AP prints its online line */
 	console_irq_init();
-	net_rss_init();			/* netisr's flow -> CPU table */
+	netisr_kern_init();		/* workstreams, flow -> CPU table */
+	toeplitz_init_default();	/* before any CPU hashes */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
 

@@ -11,6 +11,7 @@
 #include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
+#include "kernel/netisr_kern.h"
 #include "kernel/printf.h"
 #include "kernel/shell.h"
 
@@ -98,10 +99,14 @@ cmd_netstat(int argc, char **argv)
 		netstat_i(vtnet0);
 		return 0;
 	}
-	printk("usage: netstat -i\n");
+	if (argc == 2 && strcmp(argv[1], "-Q") == 0) {
+		netisr_netstat_Q();
+		return 0;
+	}
+	printk("usage: netstat -i | -Q\n");
 	return -1;
 }
-SHELL_CMD(netstat, "netstat -i: per-queue NIC counters", cmd_netstat);
+SHELL_CMD(netstat, "netstat -i: NIC queues; netstat -Q: netisr", cmd_netstat);
 
 static void
 rss_print(struct vtnet_softc *sc)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mbuf.h: the minimal packet header netisr needs.
+ *
+ * struct mbuf does not own packet memory: it points at a buffer that its
+ * producer (the lwIP glue, a driver, a test) owns, and m_freem() hands the
+ * packet back through the producer's m_free callback.  netisr reads and
+ * writes only the packet header: length, receiving interface and queue,
+ * flow id and hash type, and the m_nextpkt link it queues packets with.
+ *
+ * Locking: an mbuf belongs to exactly one owner at a time (the producer,
+ * a workstream queue under its lock, or the handler running it).
+ */
+#ifndef NET_NETISR_MBUF_H
+#define NET_NETISR_MBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hash types (what the flow id was computed over); as FreeBSD's RSS set. */
+#define M_HASHTYPE_NONE		0
+#define M_HASHTYPE_OPAQUE	1	/* some stable per-flow value */
+#define M_HASHTYPE_RSS_IPV4	2
+#define M_HASHTYPE_RSS_TCP_IPV4	3
+#define M_HASHTYPE_RSS_UDP_IPV4	4
+#define M_HASHTYPE_RSS_IPV6	5
+#define M_HASHTYPE_RSS_TCP_IPV6	6
+#define M_HASHTYPE_RSS_UDP_IPV6	7
+
+struct mbuf;
+typedef void m_free_fn(struct mbuf *m);
+
+struct m_pkthdr {
+	uint32_t	len;		/* bytes in the packet */
+	uint32_t	flowid;		/* valid if rsstype != NONE */
+	uint16_t	rcvif;		/* receiving interface index */
+	uint16_t	rxqueue;	/* receive queue, the dispatch source */
+	uint8_t		rsstype;	/* M_HASHTYPE_* */
+	uint8_t		csum_flags;	/* producer's checksum knowledge */
+};
+
+struct mbuf {
+	struct mbuf	*m_nextpkt;	/* queue link, owned by the queue */
+	void		*m_data;
+	uint32_t	m_len;
+	struct m_pkthdr	m_pkthdr;
+	m_free_fn	*m_free;	/* producer's release; may be NULL */
+	void		*m_owner;	/* producer's context */
+};
+
+#define M_HASHTYPE_GET(m)	((m)->m_pkthdr.rsstype)
+#define M_HASHTYPE_SET(m, t)	((m)->m_pkthdr.rsstype = (uint8_t)(t))
+
+static inline void
+m_freem(struct mbuf *m)
+{
+	if (m != NULL && m->m_free != NULL)
+		m->m_free(m);
+}
+
+#endif /* NET_NETISR_MBUF_H */

@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netisr.c: the netisr(9) core: registration, work placement, dispatch,
+ * per-CPU workstreams and their worker.  Portable C over netisr_plat.h;
+ * the same file runs in the kernel and in the host tests.
+ *
+ * What netisr promises:
+ *  - Ordering: packets of one source (SOURCE policy) or one flow id (FLOW
+ *    policy) are handled in the order they were dispatched.  Queues are
+ *    FIFO per protocol per CPU; hybrid dispatch never runs a packet inline
+ *    while earlier work for that CPU is queued or running; the global
+ *    dispatch policy changes only under the barrier, after every queue has
+ *    drained (netmsg.c).
+ *  - Affinity: a flow's CPU is netisr_default_flow2cpu(flowid), the same
+ *    128-bucket table the NIC's RSS uses (rss.c), so with RSS packets are
+ *    handled where they arrived.
+ *  - Accounting: every packet is handled or dropped, and every drop is
+ *    counted (qdrops), never silent.
+ *  - No global lock per packet: a workstream's lock is taken only by the
+ *    CPUs enqueueing to it and by its worker; the direct path takes none.
+ *
+ * Placement follows FreeBSD (facts in docs/DESIGN.md): with one workstream
+ * no callback is called; CPU policy asks m2cpuid; FLOW uses the flow id,
+ * computing it with m2flow when the packet has none; SOURCE (and every
+ * fallback) uses nws_array[(ifindex + source) % count].
+ *
+ * Locking: see netisr_var.h.
+ */
+#include <stddef.h>
+
+#include "kernel/errno.h"
+#include "kernel/kassert.h"
+#include "kernel/printf.h"
+#include "net/netisr/netisr_plat.h"
+#include "net/netisr/netisr_var.h"
+
+#define NETISR_LOG_MAX	160
+
+struct netisr_workstream netisr_ws[NETISR_MAXCPU];
+unsigned netisr_ncpus;
+
+static struct netisr_proto netisr_proto[NETISR_MAXPROT];
+static struct spinlock netisr_reg_lock = SPINLOCK_INITIALIZER;
+static unsigned nws_array[NETISR_MAXCPU];
+static unsigned nws_count;
+static unsigned netisr_dispatch_policy = NETISR_DISPATCH_DIRECT;
+static unsigned netisr_defaultqlimit = NETISR_DEFAULT_QLIMIT;
+static unsigned netisr_maxqlimit = NETISR_DEFAULT_MAXQLIMIT;
+static unsigned netisr_maxthreads;
+static uint64_t netisr_unregistered_drops;
+
+static const char *const dispatch_names[] = {
+	[NETISR_DISPATCH_DEFAULT] = "default",
+	[NETISR_DISPATCH_DEFERRED] = "deferred",
+	[NETISR_DISPATCH_HYBRID] = "hybrid",
+	[NETISR_DISPATCH_DIRECT] = "direct",
+};
+
+static size_t
+ns_strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] != '\0')
+		n++;
+	return n;
+}
+
+static bool
+ns_streq(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+static void
+netisr_log(const char *fmt, const char *a, unsigned x, unsigned y)
+{
+	char line[NETISR_LOG_MAX];
+
+	ksnprintf(line, sizeof(line), fmt, a, x, y);
+	netisr_plat_log(line);
+}
+
+int
+netisr_init(const struct netisr_config *cfg)
+{
+	unsigned i, p;
+
+	if (cfg->nc_ncpus == 0 || cfg->nc_ncpus > NETISR_MAXCPU ||
+	    cfg->nc_maxqlimit == 0 || cfg->nc_defaultqlimit == 0 ||
+	    cfg->nc_defaultqlimit > cfg->nc_maxqlimit ||
+	    cfg->nc_dispatch < NETISR_DISPATCH_DEFERRED ||
+	    cfg->nc_dispatch > NETISR_DISPATCH_DIRECT)
+		return -EINVAL;
+	netisr_ncpus = cfg->nc_ncpus;
+	netisr_maxthreads = cfg->nc_maxthreads == 0 ||
+	    cfg->nc_maxthreads > cfg->nc_ncpus ? cfg->nc_ncpus :
+	    cfg->nc_maxthreads;
+	netisr_defaultqlimit = cfg->nc_defaultqlimit;
+	netisr_maxqlimit = cfg->nc_maxqlimit;
+	__atomic_store_n(&netisr_dispatch_policy, cfg->nc_dispatch,
+	    __ATOMIC_RELEASE);
+	for (i = 0; i < netisr_ncpus; i++) {
+		struct netisr_workstream *nws = &netisr_ws[i];
+
+		spinlock_init(&nws->nws_lock);
+		nws->nws_cpu = i;
+		nws->nws_flags = 0;
+		nws->nws_pending = 0;
+		for (p = 0; p < NETISR_MAXPROT; p++) {
+			struct netisr_work *nw = &nws->nws_work[p];
+
+			nw->nw_head = nw->nw_tail = NULL;
+			nw->nw_len = nw->nw_watermark = 0;
+			nw->nw_qlimit = 0;
+			nw->nw_queued = nw->nw_qdrops = nw->nw_dispatched = 0;
+			nw->nw_hybrid_dispatched = nw->nw_handled = 0;
+		}
+		netmsg_init_cpu(i);
+	}
+	for (p = 0; p < NETISR_MAXPROT; p++)
+		netisr_proto[p] = (struct netisr_proto){ 0 };
+	nws_count = netisr_maxthreads;
+	for (i = 0; i < nws_count; i++)
+		nws_array[i] = i;
+	netisr_rss_init(nws_array, nws_count);
+	return 0;
+}
+
+static bool
+name_ok(const char *name)
+{
+	size_t i, n;
+
+	if (name == NULL || (n = ns_strlen(name)) == 0 || n > NETISR_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (name[i] == ' ' || name[i] == '\t' || name[i] == '\n' ||
+		    name[i] == '\r' || name[i] == '\v' || name[i] == '\f')
+			return false;
+	return true;
+}
+
+/* The checks of FreeBSD's netisr_register(), as errors instead of panics. */
+static int
+handler_check(const struct netisr_handler *nhp)
+{
+	if (nhp == NULL || nhp->nh_handler == NULL || !name_ok(nhp->nh_name))
+		return -EINVAL;
+	if (nhp->nh_proto == 0 || nhp->nh_proto >= NETISR_MAXPROT)
+		return -EINVAL;
+	if (nhp->nh_policy != NETISR_POLICY_SOURCE &&
+	    nhp->nh_policy != NETISR_POLICY_FLOW &&
+	    nhp->nh_policy != NETISR_POLICY_CPU)
+		return -EINVAL;
+	if (nhp->nh_dispatch > NETISR_DISPATCH_DIRECT)
+		return -EINVAL;
+	if (nhp->nh_m2flow != NULL && nhp->nh_policy != NETISR_POLICY_FLOW)
+		return -EINVAL;
+	if ((nhp->nh_policy == NETISR_POLICY_CPU) != (nhp->nh_m2cpuid != NULL))
+		return -EINVAL;
+	return 0;
+}
+
+int
+netisr_register(const struct netisr_handler *nhp)
+{
+	struct netisr_proto *np;
+	unsigned qlimit, p, i;
+	int err;
+
+	if ((err = handler_check(nhp)) != 0)
+		return err;
+	qlimit = nhp->nh_qlimit == 0 ? netisr_defaultqlimit : nhp->nh_qlimit;
+	if (qlimit > netisr_maxqlimit) {
+		netisr_log("netisr: %s: qlimit %u capped to maxqlimit %u",
+		    nhp->nh_name, qlimit, netisr_maxqlimit);
+		qlimit = netisr_maxqlimit;
+	}
+	spinlock_lock(&netisr_reg_lock);
+	for (p = 0; p < NETISR_MAXPROT; p++) {
+		if (netisr_proto[p].np_handler != NULL &&
+		    (p == nhp->nh_proto ||
+		    ns_streq(netisr_proto[p].np_name, nhp->nh_name))) {
+			spinlock_unlock(&netisr_reg_lock);
+			return -EEXIST;
+		}
+	}
+	np = &netisr_proto[nhp->nh_proto];
+	np->np_name = nhp->nh_name;
+	np->np_m2flow = nhp->nh_m2flow;
+	np->np_m2cpuid = nhp->nh_m2cpuid;
+	np->np_drainedcpu = nhp->nh_drainedcpu;
+	np->np_qlimit = qlimit;
+	np->np_policy = nhp->nh_policy;
+	np->np_dispatch = nhp->nh_dispatch;
+	for (i = 0; i < netisr_ncpus; i++) {
+		spinlock_lock(&netisr_ws[i].nws_lock);
+		netisr_ws[i].nws_work[nhp->nh_proto].nw_qlimit = qlimit;
+		spinlock_unlock(&netisr_ws[i].nws_lock);
+	}
+	__atomic_store_n(&np->np_handler, nhp->nh_handler, __ATOMIC_RELEASE);
+	spinlock_unlock(&netisr_reg_lock);
+	return 0;
+}
+
+static struct netisr_proto *
+proto_of(const struct netisr_handler *nhp)
+{
+	struct netisr_proto *np;
+
+	if (nhp == NULL || nhp->nh_proto == 0 ||
+	    nhp->nh_proto >= NETISR_MAXPROT)
+		return NULL;
+	np = &netisr_proto[nhp->nh_proto];
+	if (__atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE) == NULL ||
+	    nhp->nh_name == NULL || !ns_streq(np->np_name, nhp->nh_name))
+		return NULL;
+	return np;
+}
+
+/*
+ * Removes a protocol: under the barrier (no CPU is dispatching), frees
+ * every queued packet of it on every CPU and zeroes its counters.
+ */
+int
+netisr_unregister(const struct netisr_handler *nhp)
+{
+	struct netisr_proto *np = proto_of(nhp);
+	struct netisr_work *nw;
+	struct mbuf *m, *next;
+	unsigned i, proto;
+
+	if (np == NULL)
+		return -ENOENT;
+	proto = nhp->nh_proto;
+	netisr_barrier_enter(false);
+	spinlock_lock(&netisr_reg_lock);
+	__atomic_store_n(&np->np_handler, NULL, __ATOMIC_RELEASE);
+	for (i = 0; i < netisr_ncpus; i++) {
+		spinlock_lock(&netisr_ws[i].nws_lock);
+		nw = &netisr_ws[i].nws_work[proto];
+		m = nw->nw_head;
+		nw->nw_head = nw->nw_tail = NULL;
+		nw->nw_len = nw->nw_watermark = nw->nw_qlimit = 0;
+		nw->nw_queued = nw->nw_dispatched = 0;
+		nw->nw_hybrid_dispatched = nw->nw_handled = 0;
+		__atomic_store_n(&nw->nw_qdrops, 0, __ATOMIC_RELAXED);
+		netisr_ws[i].nws_pending &= ~(1u << proto);
+		spinlock_unlock(&netisr_ws[i].nws_lock);
+		for (; m != NULL; m = next) {
+			next = m->m_nextpkt;
+			m->m_nextpkt = NULL;
+			m_freem(m);
+		}
+	}
+	*np = (struct netisr_proto){ 0 };
+	spinlock_unlock(&netisr_reg_lock);
+	netisr_barrier_rem();
+	return 0;
+}
+
+/* ---- placement --------------------------------------------------------- */
+
+static unsigned
+source_cpu(const struct mbuf *m, uintptr_t source)
+{
+	return nws_array[(m->m_pkthdr.rcvif + source) % nws_count];
+}
+
+/*
+ * Picks the workstream CPU for m (facts: "Choosing the target
+ * workstream").  Returns m, possibly replaced by a callback, or NULL when a
+ * callback consumed it (the caller counts the drop).
+ */
+static struct mbuf *
+select_cpuid(const struct netisr_proto *np, unsigned dispatch,
+    uintptr_t source, struct mbuf *m, unsigned *cpuid)
+{
+	unsigned c;
+
+	if (nws_count == 1) {
+		*cpuid = nws_array[0];
+		return m;
+	}
+	if (np->np_policy == NETISR_POLICY_CPU) {
+		m = np->np_m2cpuid(m, source, &c);
+		if (m == NULL)
+			return NULL;
+		if (c != NETISR_CPUID_NONE)
+			*cpuid = nws_array[c % nws_count];
+		else if (dispatch == NETISR_DISPATCH_HYBRID)
+			*cpuid = netisr_plat_curcpu();
+		else
+			*cpuid = source_cpu(m, source);
+		return m;
+	}
+	if (np->np_policy == NETISR_POLICY_FLOW) {
+		if (M_HASHTYPE_GET(m) == M_HASHTYPE_NONE &&
+		    np->np_m2flow != NULL) {
+			m = np->np_m2flow(m, source);
+			if (m == NULL)
+				return NULL;
+		}
+		if (M_HASHTYPE_GET(m) != M_HASHTYPE_NONE) {
+			*cpuid = netisr_default_flow2cpu(m->m_pkthdr.flowid);
+			return m;
+		}
+	}
+	*cpuid = source_cpu(m, source);
+	return m;
+}
+
+static void
+count_drop(unsigned cpu, unsigned proto)
+{
+	__atomic_fetch_add(&netisr_ws[cpu].nws_work[proto].nw_qdrops, 1,
+	    __ATOMIC_RELAXED);
+}
+
+/* Appends m to cpu's queue for proto, or drops it.  Wakes cpu if needed. */
+static int
+queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
+{
+	struct netisr_workstream *nws = &netisr_ws[cpu];
+	struct netisr_work *nw = &nws->nws_work[proto];
+	bool wake = false;
+
+	m->m_nextpkt = NULL;
+	spinlock_lock(&nws->nws_lock);
+	if (nw->nw_len >= nw->nw_qlimit) {
+		spinlock_unlock(&nws->nws_lock);
+		count_drop(cpu, proto);
+		m_freem(m);
+		return -ENOBUFS;
+	}
+	if (nw->nw_tail != NULL)
+		nw->nw_tail->m_nextpkt = m;
+	else
+		nw->nw_head = m;
+	nw->nw_tail = m;
+	nw->nw_len++;
+	if (nw->nw_len > nw->nw_watermark)
+		nw->nw_watermark = nw->nw_len;
+	nw->nw_queued++;
+	nws->nws_pending |= 1u << proto;
+	if ((nws->nws_flags & (NWS_RUNNING | NWS_DISPATCHING |
+	    NWS_SCHEDULED)) == 0) {
+		nws->nws_flags |= NWS_SCHEDULED;
+		wake = true;
+	}
+	spinlock_unlock(&nws->nws_lock);
+	if (wake)
+		netisr_plat_wake(cpu);
+	return 0;
+}
+
+static struct netisr_proto *
+proto_for_dispatch(unsigned proto, struct mbuf *m, netisr_handler_t **hp)
+{
+	struct netisr_proto *np;
+
+	if (proto == 0 || proto >= NETISR_MAXPROT || m == NULL) {
+		m_freem(m);
+		return NULL;
+	}
+	np = &netisr_proto[proto];
+	*hp = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+	if (*hp == NULL) {
+		__atomic_fetch_add(&netisr_unregistered_drops, 1,
+		    __ATOMIC_RELAXED);
+		m_freem(m);
+		return NULL;
+	}
+	return np;
+}
+
+int
+netisr_queue_src(unsigned proto, uintptr_t source, struct mbuf *m)
+{
+	netisr_handler_t *h;
+	struct netisr_proto *np = proto_for_dispatch(proto, m, &h);
+	unsigned cpu;
+
+	if (np == NULL)
+		return -EPROTONOSUPPORT;
+	m = select_cpuid(np, NETISR_DISPATCH_DEFERRED, source, m, &cpu);
+	if (m == NULL) {
+		count_drop(netisr_plat_curcpu(), proto);
+		return -ENOBUFS;
+	}
+	return queue_workstream(cpu, proto, m);
+}
+
+int
+netisr_queue(unsigned proto, struct mbuf *m)
+{
+	return netisr_queue_src(proto, 0, m);
+}
+
+/* Hybrid, target is this CPU: inline unless work is queued or running. */
+static int
+hybrid_local(unsigned cpu, unsigned proto, netisr_handler_t *h,
+    struct mbuf *m)
+{
+	struct netisr_workstream *nws = &netisr_ws[cpu];
+	struct netisr_work *nw = &nws->nws_work[proto];
+	bool wake = false;
+
+	spinlock_lock(&nws->nws_lock);
+	if (nws->nws_flags & (NWS_RUNNING | NWS_DISPATCHING | NWS_SCHEDULED)) {
+		spinlock_unlock(&nws->nws_lock);
+		return queue_workstream(cpu, proto, m);
+	}
+	nws->nws_flags |= NWS_DISPATCHING;
+	spinlock_unlock(&nws->nws_lock);
+	netisr_owner_add(&nw->nw_hybrid_dispatched, 1);
+	netisr_owner_add(&nw->nw_handled, 1);
+	h(m);
+	spinlock_lock(&nws->nws_lock);
+	nws->nws_flags &= ~NWS_DISPATCHING;
+	if (nws->nws_pending != 0 && (nws->nws_flags & NWS_SCHEDULED) == 0) {
+		nws->nws_flags |= NWS_SCHEDULED;
+		wake = true;
+	}
+	spinlock_unlock(&nws->nws_lock);
+	if (wake)
+		netisr_plat_wake(cpu);
+	return 0;
+}
+
+int
+netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m)
+{
+	netisr_handler_t *h;
+	struct netisr_proto *np = proto_for_dispatch(proto, m, &h);
+	unsigned policy, cur, cpu;
+
+	if (np == NULL)
+		return -EPROTONOSUPPORT;
+	policy = np->np_dispatch != NETISR_DISPATCH_DEFAULT ? np->np_dispatch :
+	    __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
+	cur = netisr_plat_curcpu();
+	if (policy == NETISR_DISPATCH_DIRECT) {
+		struct netisr_work *nw = &netisr_ws[cur].nws_work[proto];
+
+		netisr_owner_add(&nw->nw_dispatched, 1);
+		netisr_owner_add(&nw->nw_handled, 1);
+		h(m);
+		return 0;
+	}
+	m = select_cpuid(np, policy, source, m, &cpu);
+	if (m == NULL) {
+		count_drop(cur, proto);
+		return -ENOBUFS;
+	}
+	if (policy == NETISR_DISPATCH_DEFERRED || cpu != cur)
+		return queue_workstream(cpu, proto, m);
+	return hybrid_local(cur, proto, h, m);
+}
+
+int
+netisr_dispatch(unsigned proto, struct mbuf *m)
+{
+	return netisr_dispatch_src(proto, 0, m);
+}
+
+/* ---- the worker -------------------------------------------------------- */
+
+/*
+ * Runs this CPU's queued packets: protocols in ascending order, at most
+ * NETISR_BATCH_CAP per protocol, handlers with the lock dropped.  Returns
+ * true if packets are left (the caller polls again after other work).
+ */
+bool
+netisr_poll_packets(unsigned cpu)
+{
+	struct netisr_workstream *nws = &netisr_ws[cpu];
+	struct mbuf *batch, *m, *next, *last;
+	unsigned proto, n, ran = 0;
+	netisr_handler_t *h;
+	bool more;
+
+	spinlock_lock(&nws->nws_lock);
+	nws->nws_flags &= ~NWS_SCHEDULED;
+	if (nws->nws_pending == 0) {
+		spinlock_unlock(&nws->nws_lock);
+		return false;
+	}
+	nws->nws_flags |= NWS_RUNNING;
+	for (proto = 1; proto < NETISR_MAXPROT; proto++) {
+		struct netisr_work *nw = &nws->nws_work[proto];
+		struct netisr_proto *np = &netisr_proto[proto];
+
+		if ((nws->nws_pending & (1u << proto)) == 0)
+			continue;
+		batch = nw->nw_head;
+		last = NULL;
+		for (n = 0, m = batch; n < NETISR_BATCH_CAP && m != NULL; n++) {
+			last = m;
+			m = m->m_nextpkt;
+		}
+		if (last != NULL)
+			last->m_nextpkt = NULL;
+		nw->nw_head = m;
+		nw->nw_len -= n;
+		if (m == NULL) {
+			nw->nw_tail = NULL;
+			nws->nws_pending &= ~(1u << proto);
+		}
+		spinlock_unlock(&nws->nws_lock);
+		h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+		for (m = batch; m != NULL; m = next) {
+			next = m->m_nextpkt;
+			m->m_nextpkt = NULL;
+			if (h != NULL)
+				h(m);
+			else
+				m_freem(m);
+		}
+		netisr_owner_add(&nw->nw_handled, n);
+		if (np->np_drainedcpu != NULL)
+			np->np_drainedcpu(cpu);
+		ran += n;
+		spinlock_lock(&nws->nws_lock);
+	}
+	nws->nws_flags &= ~NWS_RUNNING;
+	more = nws->nws_pending != 0;
+	if (more)
+		nws->nws_flags |= NWS_SCHEDULED;
+	spinlock_unlock(&nws->nws_lock);
+	if (ran != 0)
+		netisr_run_rollups(cpu);
+	return more;
+}
+
+bool
+netisr_poll(unsigned cpu)
+{
+	KASSERT(cpu == netisr_plat_curcpu(), ("%s: cpu %u polled on %u",
+	    __func__, cpu, netisr_plat_curcpu()));
+	netmsg_run_queue(cpu);
+	return netisr_poll_packets(cpu) ||
+	    !workq_empty(&netisr_ws[cpu].nws_msgq);
+}
+
+bool
+netisr_all_idle(void)
+{
+	unsigned i, pending;
+
+	for (i = 0; i < netisr_ncpus; i++) {
+		spinlock_lock(&netisr_ws[i].nws_lock);
+		pending = netisr_ws[i].nws_pending;
+		spinlock_unlock(&netisr_ws[i].nws_lock);
+		if (pending != 0)
+			return false;
+	}
+	return true;
+}
+
+/* ---- limits, counters, tunables ---------------------------------------- */
+
+void
+netisr_getqlimit(const struct netisr_handler *nhp, unsigned *qlimitp)
+{
+	struct netisr_proto *np = proto_of(nhp);
+
+	*qlimitp = np != NULL ? np->np_qlimit : 0;
+}
+
+int
+netisr_setqlimit(const struct netisr_handler *nhp, unsigned qlimit)
+{
+	struct netisr_proto *np = proto_of(nhp);
+	unsigned i;
+
+	if (np == NULL)
+		return -ENOENT;
+	if (qlimit == 0 || qlimit > netisr_maxqlimit)
+		return -EINVAL;
+	spinlock_lock(&netisr_reg_lock);
+	np->np_qlimit = qlimit;
+	for (i = 0; i < netisr_ncpus; i++) {
+		spinlock_lock(&netisr_ws[i].nws_lock);
+		netisr_ws[i].nws_work[nhp->nh_proto].nw_qlimit = qlimit;
+		spinlock_unlock(&netisr_ws[i].nws_lock);
+	}
+	spinlock_unlock(&netisr_reg_lock);
+	return 0;
+}
+
+void
+netisr_getqdrops(const struct netisr_handler *nhp, uint64_t *qdropsp)
+{
+	struct netisr_proto *np = proto_of(nhp);
+	unsigned i;
+
+	*qdropsp = 0;
+	if (np == NULL)
+		return;
+	for (i = 0; i < netisr_ncpus; i++)
+		*qdropsp += __atomic_load_n(
+		    &netisr_ws[i].nws_work[nhp->nh_proto].nw_qdrops,
+		    __ATOMIC_RELAXED);
+}
+
+void
+netisr_clearqdrops(const struct netisr_handler *nhp)
+{
+	struct netisr_proto *np = proto_of(nhp);
+	unsigned i;
+
+	if (np == NULL)
+		return;
+	for (i = 0; i < netisr_ncpus; i++)
+		__atomic_store_n(&netisr_ws[i].nws_work[nhp->nh_proto].nw_qdrops,
+		    0, __ATOMIC_RELAXED);
+}
+
+unsigned
+netisr_get_cpucount(void)
+{
+	return nws_count;
+}
+
+unsigned
+netisr_get_cpuid(unsigned cpunumber)
+{
+	return cpunumber < nws_count ? nws_array[cpunumber] :
+	    NETISR_CPUID_NONE;
+}
+
+const char *
+netisr_dispatch_name(unsigned policy)
+{
+	return policy <= NETISR_DISPATCH_DIRECT ? dispatch_names[policy] :
+	    "unknown";
+}
+
+/* Parses "direct", "hybrid" or "deferred"; -EINVAL for anything else. */
+int
+netisr_dispatch_parse(const char *s, unsigned *policy)
+{
+	unsigned p;
+
+	for (p = NETISR_DISPATCH_DEFERRED; p <= NETISR_DISPATCH_DIRECT; p++)
+		if (s != NULL && ns_streq(s, dispatch_names[p])) {
+			*policy = p;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/*
+ * Changes the global dispatch policy.  Under the barrier, after every
+ * queue has drained, so no packet can overtake an earlier one of its flow
+ * (a deferred packet still queued while the next one runs direct).
+ */
+int
+netisr_set_dispatch(unsigned policy)
+{
+	if (policy < NETISR_DISPATCH_DEFERRED ||
+	    policy > NETISR_DISPATCH_DIRECT)
+		return -EINVAL;
+	netisr_barrier_set();
+	__atomic_store_n(&netisr_dispatch_policy, policy, __ATOMIC_RELEASE);
+	netisr_barrier_rem();
+	return 0;
+}
+
+unsigned
+netisr_get_dispatch(void)
+{
+	return __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
+}
+
+/* Applies to protocols registered later, as in FreeBSD. */
+int
+netisr_set_defaultqlimit(unsigned qlimit)
+{
+	if (qlimit == 0 || qlimit > netisr_maxqlimit)
+		return -EINVAL;
+	netisr_defaultqlimit = qlimit;
+	return 0;
+}
+
+unsigned
+netisr_get_defaultqlimit(void)
+{
+	return netisr_defaultqlimit;
+}
+
+unsigned
+netisr_get_maxqlimit(void)
+{
+	return netisr_maxqlimit;
+}
+
+unsigned
+netisr_get_maxthreads(void)
+{
+	return netisr_maxthreads;
+}
+
+uint64_t
+netisr_get_unregistered_drops(void)
+{
+	return __atomic_load_n(&netisr_unregistered_drops, __ATOMIC_RELAXED);
+}
+
+bool
+netisr_proto_info(unsigned proto, struct netisr_proto_info *out)
+{
+	const struct netisr_proto *np;
+	size_t i;
+
+	if (proto == 0 || proto >= NETISR_MAXPROT)
+		return false;
+	np = &netisr_proto[proto];
+	if (__atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE) == NULL)
+		return false;
+	for (i = 0; i < NETISR_NAME_MAX && np->np_name[i] != '\0'; i++)
+		out->npi_name[i] = np->np_name[i];
+	out->npi_name[i] = '\0';
+	out->npi_proto = proto;
+	out->npi_qlimit = np->np_qlimit;
+	out->npi_policy = np->np_policy;
+	out->npi_dispatch = np->np_dispatch;
+	out->npi_m2flow = np->np_m2flow != NULL;
+	out->npi_m2cpuid = np->np_m2cpuid != NULL;
+	out->npi_drainedcpu = np->np_drainedcpu != NULL;
+	return true;
+}
+
+/* Counters of workstream wsid (an index into nws_array) for proto. */
+void
+netisr_work_stats(unsigned wsid, unsigned proto, struct netisr_work_stats *out)
+{
+	const struct netisr_work *nw;
+	struct netisr_workstream *nws;
+
+	*out = (struct netisr_work_stats){ 0 };
+	if (wsid >= nws_count || proto == 0 || proto >= NETISR_MAXPROT)
+		return;
+	nws = &netisr_ws[nws_array[wsid]];
+	nw = &nws->nws_work[proto];
+	spinlock_lock(&nws->nws_lock);
+	out->nws_len = nw->nw_len;
+	out->nws_watermark = nw->nw_watermark;
+	out->nws_queued = nw->nw_queued;
+	spinlock_unlock(&nws->nws_lock);
+	out->nws_qdrops = __atomic_load_n(&nw->nw_qdrops, __ATOMIC_RELAXED);
+	out->nws_dispatched = __atomic_load_n(&nw->nw_dispatched,
+	    __ATOMIC_RELAXED);
+	out->nws_hybrid_dispatched = __atomic_load_n(
+	    &nw->nw_hybrid_dispatched, __ATOMIC_RELAXED);
+	out->nws_handled = __atomic_load_n(&nw->nw_handled, __ATOMIC_RELAXED);
+}

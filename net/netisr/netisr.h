@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netisr.h: the netisr(9) interface, after FreeBSD, plus DragonFly-style
+ * per-CPU messages.
+ *
+ * Protocols register a struct netisr_handler; packets are handed to them
+ * with netisr_dispatch[_src]() (direct, hybrid or deferred per policy) or
+ * netisr_queue[_src]() (always deferred).  Each CPU with a workstream
+ * keeps a queue per protocol, drained by that CPU's loop.  Messages run a
+ * function on a given CPU (sendmsg, domsg), along all CPUs (forwardmsg),
+ * or stop every other CPU (the barrier).
+ *
+ * Unlike FreeBSD, errors are negative errno values, and a bad handler is
+ * refused with an error rather than a panic.
+ */
+#ifndef NET_NETISR_NETISR_H
+#define NET_NETISR_NETISR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/workq.h"
+#include "net/netisr/mbuf.h"
+#include "net/netisr/rss.h"
+
+/* Protocol numbers (FreeBSD sys/net/netisr.h). */
+#define NETISR_IP		1
+#define NETISR_IGMP		2
+#define NETISR_ROUTE		3
+#define NETISR_ARP		4
+#define NETISR_ETHER		5
+#define NETISR_IPV6		6
+#define NETISR_MAXPROT		16
+
+/* Work placement policies. */
+#define NETISR_POLICY_SOURCE	1	/* by (ifindex + source) */
+#define NETISR_POLICY_FLOW	2	/* by flow id, m2flow if none */
+#define NETISR_POLICY_CPU	3	/* the protocol's m2cpuid decides */
+
+/* Dispatch policies. */
+#define NETISR_DISPATCH_DEFAULT		0	/* the global policy */
+#define NETISR_DISPATCH_DEFERRED	1
+#define NETISR_DISPATCH_HYBRID		2
+#define NETISR_DISPATCH_DIRECT		3
+
+#define NETISR_CPUID_NONE	0xffffffffu
+#define NETISR_NAME_MAX		32
+#define NETISR_MAXCPU		32
+#define NETISR_DEFAULT_QLIMIT	256
+#define NETISR_DEFAULT_MAXQLIMIT 10240
+
+typedef void netisr_handler_t(struct mbuf *m);
+typedef struct mbuf *netisr_m2flow_t(struct mbuf *m, uintptr_t source);
+typedef struct mbuf *netisr_m2cpuid_t(struct mbuf *m, uintptr_t source,
+    unsigned *cpuid);
+typedef void netisr_drainedcpu_t(unsigned cpuid);
+
+struct netisr_handler {
+	const char		*nh_name;
+	netisr_handler_t	*nh_handler;
+	netisr_m2flow_t		*nh_m2flow;
+	netisr_m2cpuid_t	*nh_m2cpuid;
+	netisr_drainedcpu_t	*nh_drainedcpu;
+	unsigned		nh_proto;
+	unsigned		nh_qlimit;	/* 0: the default */
+	unsigned		nh_policy;
+	unsigned		nh_dispatch;
+};
+
+/* Boot configuration (the command line's net.isr.* keys). */
+struct netisr_config {
+	unsigned	nc_ncpus;	/* platform CPUs, ids 0 .. n-1 */
+	unsigned	nc_maxthreads;	/* 0: all */
+	unsigned	nc_defaultqlimit;
+	unsigned	nc_maxqlimit;
+	unsigned	nc_dispatch;	/* DEFERRED, HYBRID or DIRECT */
+};
+
+int	 netisr_init(const struct netisr_config *cfg);
+int	 netisr_register(const struct netisr_handler *nhp);
+int	 netisr_unregister(const struct netisr_handler *nhp);
+int	 netisr_dispatch(unsigned proto, struct mbuf *m);
+int	 netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m);
+int	 netisr_queue(unsigned proto, struct mbuf *m);
+int	 netisr_queue_src(unsigned proto, uintptr_t source, struct mbuf *m);
+void	 netisr_getqlimit(const struct netisr_handler *nhp, unsigned *qlimitp);
+int	 netisr_setqlimit(const struct netisr_handler *nhp, unsigned qlimit);
+void	 netisr_getqdrops(const struct netisr_handler *nhp, uint64_t *qdropsp);
+void	 netisr_clearqdrops(const struct netisr_handler *nhp);
+unsigned netisr_get_cpucount(void);
+unsigned netisr_get_cpuid(unsigned cpunumber);
+
+/* Run-time tunables; each returns 0 or a negative errno and a reason. */
+int	 netisr_set_dispatch(unsigned policy);
+unsigned netisr_get_dispatch(void);
+int	 netisr_set_defaultqlimit(unsigned qlimit);
+unsigned netisr_get_defaultqlimit(void);
+unsigned netisr_get_maxqlimit(void);
+unsigned netisr_get_maxthreads(void);
+uint64_t netisr_get_unregistered_drops(void);
+const char *netisr_dispatch_name(unsigned policy);
+int	 netisr_dispatch_parse(const char *s, unsigned *policy);
+
+/*
+ * The worker: runs CPU cpu's messages and queued packets (at most
+ * NETISR_BATCH_CAP per protocol per pass).  Call it on that CPU when the
+ * platform was asked to wake it.  Returns true if work is left.
+ */
+#define NETISR_BATCH_CAP	256
+bool	 netisr_poll(unsigned cpu);
+
+/* Statistics, as netstat -Q shows them. */
+struct netisr_proto_info {
+	char		npi_name[NETISR_NAME_MAX + 1];
+	unsigned	npi_proto, npi_qlimit, npi_policy, npi_dispatch;
+	bool		npi_m2flow, npi_m2cpuid, npi_drainedcpu;
+};
+struct netisr_work_stats {
+	uint64_t	nws_len, nws_watermark, nws_dispatched;
+	uint64_t	nws_hybrid_dispatched, nws_qdrops, nws_queued;
+	uint64_t	nws_handled;
+};
+bool	netisr_proto_info(unsigned proto, struct netisr_proto_info *out);
+void	netisr_work_stats(unsigned wsid, unsigned proto,
+	    struct netisr_work_stats *out);
+
+/* ---- netmsg: DragonFly-style per-CPU messages ---------------------- */
+
+struct netmsg;
+typedef int netmsg_fn(struct netmsg *msg);
+
+struct netmsg {
+	struct workq_item nm_wi;	/* queue link; must stay first */
+	netmsg_fn	*nm_fn;
+	void		*nm_arg;
+	int		nm_result;
+	uint32_t	nm_done;	/* set by replymsg */
+	unsigned	nm_hops;	/* forwardmsg: CPUs visited */
+	uint32_t	nm_forwarded;	/* the handler passed it on */
+	netmsg_fn	*nm_chain_fn;	/* domsg_global: the caller's fn */
+};
+
+void	netmsg_init(struct netmsg *msg, netmsg_fn *fn, void *arg);
+void	netisr_sendmsg(struct netmsg *msg, unsigned cpu);
+int	netisr_domsg(struct netmsg *msg, unsigned cpu);
+void	netisr_forwardmsg(struct netmsg *msg, unsigned cpu);
+void	netisr_replymsg(struct netmsg *msg, int result);
+int	netisr_domsg_global(struct netmsg *msg);
+void	netisr_barrier_set(void);
+void	netisr_barrier_rem(void);
+bool	netisr_barrier_held(void);
+
+typedef void netisr_rollup_fn(unsigned cpu);
+int	netisr_register_rollup(netisr_rollup_fn *fn);
+
+#endif /* NET_NETISR_NETISR_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netisr_plat.h: the small platform interface netisr's portable core
+ * runs on.  The kernel implements it over the per-core loops
+ * (kernel/netisr_kern.c); the host tests implement it over pthreads, one
+ * thread per "CPU" (tests/unit/netisr_host.c).
+ */
+#ifndef NET_NETISR_NETISR_PLAT_H
+#define NET_NETISR_NETISR_PLAT_H
+
+#include <stdint.h>
+
+/* The calling CPU's id, 0 .. ncpus - 1. */
+unsigned netisr_plat_curcpu(void);
+
+/*
+ * Makes sure CPU cpu calls netisr_poll(cpu) soon: marks it ready and, if
+ * it is another CPU that is idle, wakes it.  Any CPU, any context.
+ */
+void	 netisr_plat_wake(unsigned cpu);
+
+/* A busy-wait hint (pause; a host may also yield). */
+void	 netisr_plat_relax(void);
+
+/* Logs one line (no newline), e.g. "netisr: ..." */
+void	 netisr_plat_log(const char *line);
+
+/* A cycle counter for statistics and benchmarks. */
+uint64_t netisr_plat_cycles(void);
+
+#endif /* NET_NETISR_NETISR_PLAT_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * netisr_var.h: netisr's internal state, shared by netisr.c (placement,
+ * dispatch, the worker) and netmsg.c (messages, the barrier).
+ *
+ * Locking (see also netisr.c):
+ *	nws_lock	one per workstream (CPU): its per-protocol queues,
+ *			nw_len, nw_watermark, nw_queued, nws_flags and
+ *			nws_pending.  Taken by the CPUs that enqueue to it and
+ *			by its own worker; never by the direct path.
+ *	owner-only	nw_dispatched, nw_hybrid_dispatched, nw_handled are
+ *			written only by the workstream's own CPU (relaxed
+ *			atomic stores, so other CPUs may read them).
+ *	atomic		nw_qdrops (drops happen on any CPU).
+ *	netisr_reg_lock	registration: netisr_proto[] changes; readers use
+ *			an acquire load of np_handler.  Unregistration also
+ *			holds the barrier.
+ */
+#ifndef NET_NETISR_NETISR_VAR_H
+#define NET_NETISR_NETISR_VAR_H
+
+#include "kernel/spinlock.h"
+#include "kernel/workq.h"
+#include "net/netisr/netisr.h"
+
+#define NWS_RUNNING	0x1	/* the worker is draining */
+#define NWS_DISPATCHING	0x2	/* a hybrid dispatch runs inline */
+#define NWS_SCHEDULED	0x4	/* the worker has been asked to run */
+#define NETISR_CACHE_LINE 64
+#define NETISR_MAX_ROLLUPS 8
+
+struct netisr_proto {
+	const char		*np_name;
+	netisr_handler_t	*np_handler;
+	netisr_m2flow_t		*np_m2flow;
+	netisr_m2cpuid_t	*np_m2cpuid;
+	netisr_drainedcpu_t	*np_drainedcpu;
+	unsigned		np_qlimit;
+	unsigned		np_policy;
+	unsigned		np_dispatch;
+};
+
+struct netisr_work {
+	struct mbuf	*nw_head;
+	struct mbuf	*nw_tail;
+	unsigned	nw_len;
+	unsigned	nw_qlimit;
+	unsigned	nw_watermark;
+	uint64_t	nw_queued;
+	uint64_t	nw_qdrops;
+	uint64_t	nw_dispatched;
+	uint64_t	nw_hybrid_dispatched;
+	uint64_t	nw_handled;
+};
+
+struct netisr_workstream {
+	struct spinlock		nws_lock;
+	unsigned		nws_cpu;
+	unsigned		nws_flags;	/* NWS_* */
+	unsigned		nws_pending;	/* bit per protocol */
+	struct workq		nws_msgq __attribute__((aligned(NETISR_CACHE_LINE)));
+	struct netisr_work	nws_work[NETISR_MAXPROT];
+} __attribute__((aligned(NETISR_CACHE_LINE)));
+
+extern struct netisr_workstream netisr_ws[NETISR_MAXCPU];
+extern unsigned netisr_ncpus;
+
+bool	netisr_poll_packets(unsigned cpu);
+bool	netisr_all_idle(void);
+void	netmsg_run_queue(unsigned cpu);
+void	netmsg_init_cpu(unsigned cpu);
+void	netisr_barrier_enter(bool drain);
+void	netisr_run_rollups(unsigned cpu);
+
+static inline void
+netisr_owner_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
+}
+
+#endif /* NET_NETISR_NETISR_VAR_H */
