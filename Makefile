@@ -7,6 +7,7 @@
 #   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=)
 #   make test       host unit tests, then the QEMU pytest suite
 #   make debug      QEMU halted with a gdb stub, gdb attached with symbols
+#   make bench-unit host micro-benchmarks -> bench/results/unit.json
 #   make format     clang-format our sources
 #   make clean      remove build/
 #
@@ -61,7 +62,8 @@ ELF		:= $(B)/unisr.elf
 ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
-.PHONY: all deps run test test-unit test-py test-full debug format clean
+.PHONY: all deps run test test-unit test-py test-full debug format clean \
+	bench-unit
 
 all: $(ELF) $(ISO)
 
@@ -159,6 +161,11 @@ test: $(DEPS_STAMP)
 test-full: $(DEPS_STAMP)
 	$(MAKE) test-unit
 	$(MAKE) test-py PYTEST_ARGS="--full $(PYTEST_ARGS)"
+
+# ---- benchmarks (not tests) ----------------------------------------------
+
+bench-unit: $(DEPS_STAMP)
+	@bash scripts/bench-unit.sh
 
 # ---- running and debugging ------------------------------------------------
 

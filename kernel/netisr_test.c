@@ -135,7 +135,6 @@ nt_round(struct selftest_ctx *ctx, unsigned policy)
 	ST_CHECK(netisr_set_dispatch(policy) == 0);
 	ST_CHECK(netisr_get_dispatch() == policy);
 	nt_reset();
-	netisr_clearqdrops(&nt_handler_desc);
 	drops0 = nt_qdrops();
 	nt_check_place = policy != NETISR_DISPATCH_DIRECT &&
 	    netisr_get_cpucount() == ncpu;
