@@ -250,7 +250,7 @@ netisr_unregister(const struct netisr_handler *nhp)
 		nw->nw_queued = nw->nw_dispatched = 0;
 		nw->nw_hybrid_dispatched = nw->nw_handled = 0;
 		__atomic_store_n(&nw->nw_qdrops, 0, __ATOMIC_RELAXED);
-		netisr_ws[i].nws_pending &= ~(1u << proto);
+		pending_clear(&netisr_ws[i], 1u << proto);
 		spinlock_unlock(&netisr_ws[i].nws_lock);
 		for (; m != NULL; m = next) {
 			next = m->m_nextpkt;
@@ -347,7 +347,7 @@ queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
 	if (nw->nw_len > nw->nw_watermark)
 		nw->nw_watermark = nw->nw_len;
 	nw->nw_queued++;
-	nws->nws_pending |= 1u << proto;
+	pending_set(nws, 1u << proto);
 	if ((nws->nws_flags & (NWS_RUNNING | NWS_DISPATCHING |
 	    NWS_SCHEDULED)) == 0) {
 		nws->nws_flags |= NWS_SCHEDULED;
@@ -469,6 +469,132 @@ netisr_dispatch(unsigned proto, struct mbuf *m)
 	return netisr_dispatch_src(proto, 0, m);
 }
 
+/*
+ * Appends the list first..last (n packets, in order) to cpu's queue for
+ * proto with one lock acquisition; what does not fit is dropped from the
+ * end and counted.  Returns the number dropped.
+ */
+static unsigned
+queue_workstream_list(unsigned cpu, unsigned proto, struct mbuf *first,
+    unsigned n)
+{
+	struct netisr_workstream *nws = &netisr_ws[cpu];
+	struct netisr_work *nw = &nws->nws_work[proto];
+	struct mbuf *m = first, *last = NULL, *rest;
+	unsigned room, k, dropped;
+	bool wake = false;
+
+	spinlock_lock(&nws->nws_lock);
+	room = nw->nw_qlimit > nw->nw_len ? nw->nw_qlimit - nw->nw_len : 0;
+	for (k = 0; k < n && k < room; k++) {
+		last = m;
+		m = m->m_nextpkt;
+	}
+	rest = m;
+	if (last != NULL) {
+		last->m_nextpkt = NULL;
+		if (nw->nw_tail != NULL)
+			nw->nw_tail->m_nextpkt = first;
+		else
+			nw->nw_head = first;
+		nw->nw_tail = last;
+		nw->nw_len += k;
+		if (nw->nw_len > nw->nw_watermark)
+			nw->nw_watermark = nw->nw_len;
+		nw->nw_queued += k;
+		pending_set(nws, 1u << proto);
+		if ((nws->nws_flags & (NWS_RUNNING | NWS_DISPATCHING |
+		    NWS_SCHEDULED)) == 0) {
+			nws->nws_flags |= NWS_SCHEDULED;
+			wake = true;
+		}
+	}
+	spinlock_unlock(&nws->nws_lock);
+	if (wake)
+		netisr_plat_wake(cpu);
+	for (dropped = 0; rest != NULL; rest = m, dropped++) {
+		m = rest->m_nextpkt;
+		rest->m_nextpkt = NULL;
+		count_drop(cpu, proto);
+		m_freem(rest);
+	}
+	return dropped;
+}
+
+/*
+ * Dispatches n packets from one source, as netisr_dispatch_src() on each
+ * in turn would, except that packets queued for the same workstream are
+ * appended with one lock acquisition (a driver's poll hands its whole
+ * batch over at once).  Order is kept per target CPU, and so per flow.
+ * Returns the number of packets dropped.
+ */
+unsigned
+netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
+    unsigned n)
+{
+	struct mbuf *head[NETISR_MAXCPU], *tail[NETISR_MAXCPU], *m;
+	unsigned cnt[NETISR_MAXCPU], policy, cur, cpu, i, dropped = 0;
+	netisr_handler_t *h;
+	struct netisr_proto *np;
+
+	if (n == 0)
+		return 0;
+	if (proto == 0 || proto >= NETISR_MAXPROT ||
+	    __atomic_load_n(&netisr_proto[proto].np_handler,
+	    __ATOMIC_ACQUIRE) == NULL) {
+		for (i = 0; i < n; i++)
+			if (netisr_dispatch_src(proto, source, ms[i]) != 0)
+				dropped++;
+		return dropped;
+	}
+	np = &netisr_proto[proto];
+	h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+	policy = np->np_dispatch != NETISR_DISPATCH_DEFAULT ? np->np_dispatch :
+	    __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
+	cur = netisr_plat_curcpu();
+	for (cpu = 0; cpu < netisr_ncpus; cpu++) {
+		head[cpu] = tail[cpu] = NULL;
+		cnt[cpu] = 0;
+	}
+	for (i = 0; i < n; i++) {
+		m = ms[i];
+		if (m == NULL)
+			continue;
+		if (policy == NETISR_DISPATCH_DIRECT) {
+			struct netisr_work *nw = &netisr_ws[cur].nws_work[proto];
+
+			netisr_owner_add(&nw->nw_dispatched, 1);
+			netisr_owner_add(&nw->nw_handled, 1);
+			h(m);
+			continue;
+		}
+		m = select_cpuid(np, policy, source, m, &cpu);
+		if (m == NULL) {
+			count_drop(cur, proto);
+			dropped++;
+			continue;
+		}
+		if (policy == NETISR_DISPATCH_HYBRID && cpu == cur &&
+		    head[cur] == NULL) {
+			if (hybrid_local(cur, proto, h, m) != 0)
+				dropped++;
+			continue;
+		}
+		m->m_nextpkt = NULL;
+		if (tail[cpu] != NULL)
+			tail[cpu]->m_nextpkt = m;
+		else
+			head[cpu] = m;
+		tail[cpu] = m;
+		cnt[cpu]++;
+	}
+	for (cpu = 0; cpu < netisr_ncpus; cpu++)
+		if (head[cpu] != NULL)
+			dropped += queue_workstream_list(cpu, proto, head[cpu],
+			    cnt[cpu]);
+	return dropped;
+}
+
 /* ---- the worker -------------------------------------------------------- */
 
 /*
@@ -485,6 +611,14 @@ netisr_poll_packets(unsigned cpu)
 	netisr_handler_t *h;
 	bool more;
 
+	/*
+	 * Lock-free look first: an idle worker polling in a loop must not
+	 * pull the lock's cache line away from the CPUs enqueueing here.
+	 * pending is set under the lock before the producer wakes us, so a
+	 * wake-up always finds it.
+	 */
+	if (__atomic_load_n(&nws->nws_pending, __ATOMIC_ACQUIRE) == 0)
+		return false;
 	spinlock_lock(&nws->nws_lock);
 	nws->nws_flags &= ~NWS_SCHEDULED;
 	if (nws->nws_pending == 0) {
@@ -510,7 +644,7 @@ netisr_poll_packets(unsigned cpu)
 		nw->nw_len -= n;
 		if (m == NULL) {
 			nw->nw_tail = NULL;
-			nws->nws_pending &= ~(1u << proto);
+			pending_clear(nws, 1u << proto);
 		}
 		spinlock_unlock(&nws->nws_lock);
 		h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);

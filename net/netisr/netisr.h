@@ -82,6 +82,8 @@ int	 netisr_unregister(const struct netisr_handler *nhp);
 int	 netisr_dispatch(unsigned proto, struct mbuf *m);
 int	 netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m);
 int	 netisr_queue(unsigned proto, struct mbuf *m);
+unsigned netisr_dispatch_batch(unsigned proto, uintptr_t source,
+	    struct mbuf **ms, unsigned n);
 int	 netisr_queue_src(unsigned proto, uintptr_t source, struct mbuf *m);
 void	 netisr_getqlimit(const struct netisr_handler *nhp, unsigned *qlimitp);
 int	 netisr_setqlimit(const struct netisr_handler *nhp, unsigned qlimit);
@@ -136,7 +138,7 @@ struct netmsg {
 	int		nm_result;
 	uint32_t	nm_done;	/* set by replymsg */
 	unsigned	nm_hops;	/* forwardmsg: CPUs visited */
-	uint32_t	nm_forwarded;	/* the handler passed it on */
+	uint32_t	nm_forwarded;	/* was forwarded at least once */
 	netmsg_fn	*nm_chain_fn;	/* domsg_global: the caller's fn */
 };
 

@@ -79,4 +79,19 @@ netisr_owner_add(uint64_t *c, uint64_t n)
 	    __ATOMIC_RELAXED);
 }
 
+/* nws_pending changes under nws_lock; lock-free readers load it atomically. */
+static inline void
+pending_set(struct netisr_workstream *nws, unsigned bits)
+{
+	__atomic_store_n(&nws->nws_pending, nws->nws_pending | bits,
+	    __ATOMIC_RELEASE);
+}
+
+static inline void
+pending_clear(struct netisr_workstream *nws, unsigned bits)
+{
+	__atomic_store_n(&nws->nws_pending, nws->nws_pending & ~bits,
+	    __ATOMIC_RELEASE);
+}
+
 #endif /* NET_NETISR_NETISR_VAR_H */

@@ -45,13 +45,24 @@ static uint32_t barrier_acks;		/* CPUs done with this round */
 static uint32_t barrier_release;	/* 1: parked CPUs may go */
 static struct netmsg barrier_park[NETISR_MAXCPU];
 
+/*
+ * Per CPU: the message function now running has given its message away
+ * (forwarded it, or it is a barrier park message), so run_msg must not
+ * touch the message again.  Only the owning CPU reads or writes its slot.
+ */
+static bool netmsg_noreply[NETISR_MAXCPU];
+
 static netisr_rollup_fn *netmsg_rollups[NETISR_MAX_ROLLUPS];
 static unsigned netmsg_nrollups;
 
+/* Resets cpu's queue (and, for CPU 0, the rollups): netisr_init. */
 void
 netmsg_init_cpu(unsigned cpu)
 {
 	workq_init(&netisr_ws[cpu].nws_msgq);
+	netmsg_noreply[cpu] = false;
+	if (cpu == 0)
+		netmsg_nrollups = 0;
 }
 
 void
@@ -81,14 +92,23 @@ netisr_replymsg(struct netmsg *msg, int result)
 	__atomic_store_n(&msg->nm_done, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Runs msg's function and replies with its result, unless the function
+ * gave the message away.  May nest (a function waiting in domsg runs this
+ * CPU's messages), so the no-reply flag is saved and restored.
+ */
 static void
 run_msg(struct netmsg *msg)
 {
+	unsigned me = netisr_plat_curcpu();
+	bool saved = netmsg_noreply[me], gone;
 	int r;
 
-	__atomic_store_n(&msg->nm_forwarded, 0, __ATOMIC_RELAXED);
+	netmsg_noreply[me] = false;
 	r = msg->nm_fn(msg);
-	if (!__atomic_load_n(&msg->nm_forwarded, __ATOMIC_RELAXED))
+	gone = netmsg_noreply[me];
+	netmsg_noreply[me] = saved;
+	if (!gone)
 		netisr_replymsg(msg, r);
 }
 
@@ -140,12 +160,17 @@ netisr_domsg(struct netmsg *msg, unsigned cpu)
 	return msg->nm_result;
 }
 
-/* From inside a message function: pass msg on to cpu instead of replying. */
+/*
+ * From inside a message function: pass msg on to cpu instead of replying.
+ * The message belongs to cpu from the push on; nothing here touches it
+ * afterwards.
+ */
 void
 netisr_forwardmsg(struct netmsg *msg, unsigned cpu)
 {
-	__atomic_store_n(&msg->nm_forwarded, 1, __ATOMIC_RELAXED);
+	netmsg_noreply[netisr_plat_curcpu()] = true;
 	msg->nm_hops++;
+	msg->nm_forwarded = 1;
 	workq_push(&netisr_ws[cpu].nws_msgq, &msg->nm_wi);
 	netisr_plat_wake(cpu);
 }
@@ -161,6 +186,7 @@ global_hop(struct netmsg *msg)
 		return 0;
 	}
 	msg->nm_hops++;
+	msg->nm_fn = msg->nm_chain_fn;		/* reusable as it was */
 	return r;
 }
 
@@ -199,6 +225,8 @@ barrier_park_fn(struct netmsg *msg)
 		}
 		netisr_plat_relax();
 	}
+	/* The holder may reuse this message as soon as it sees us leave. */
+	netmsg_noreply[me] = true;
 	__atomic_fetch_add(&barrier_left, 1, __ATOMIC_ACQ_REL);
 	return 0;
 }

@@ -52,6 +52,8 @@ struct host_cpu {
 	void		*hc_arg;
 } __attribute__((aligned(64)));
 
+#define HOST_IDLE_SPINS	256	/* relax calls before an idle CPU sleeps */
+
 static struct host_cpu host_cpus[HOST_MAXCPU];
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 static __thread int host_self = -1;
@@ -234,7 +236,14 @@ static void
 host_cpu_sleep(struct host_cpu *hc)
 {
 	struct timespec ts;
+	unsigned spins;
 
+	/* Spin (and yield) a little first: a wake-up is often near. */
+	for (spins = 0; spins < HOST_IDLE_SPINS; spins++) {
+		if (__atomic_load_n(&hc->hc_ready, __ATOMIC_RELAXED) != 0)
+			return;
+		netisr_plat_relax();
+	}
 	pthread_mutex_lock(&hc->hc_mtx);
 	__atomic_store_n(&hc->hc_sleeping, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&hc->hc_ready, __ATOMIC_SEQ_CST) == 0 &&
