@@ -23,6 +23,7 @@ CC		:= $(CROSS_COMPILE)gcc
 endif
 LD		:= $(CROSS_COMPILE)ld
 NM		:= $(CROSS_COMPILE)nm
+OBJCOPY		:= $(CROSS_COMPILE)objcopy
 HOSTCC		?= gcc
 PYTHON		:= /usr/bin/python3
 QEMU		:= qemu-system-x86_64
@@ -101,9 +102,12 @@ $(B)/ksyms.S: $(B)/unisr.pass1.elf scripts/gen-ksyms.sh
 	@$(NM) -n --defined-only $< > $(B)/unisr.pass1.nm
 	@bash scripts/gen-ksyms.sh $(B)/unisr.pass1.nm > $@
 
+# build/unisr.debug keeps the DWARF for gdb (make debug); build/unisr.elf
+# is the same image with debug sections stripped (symbols stay, for nm).
 $(ELF): $(KOBJS) $(B)/ksyms.o linker.ld
-	@echo "  LD      $@"
-	@$(LD) $(LDFLAGS) -o $@ $(KOBJS) $(B)/ksyms.o
+	@echo "  LD      $(B)/unisr.debug"
+	@$(LD) $(LDFLAGS) -o $(B)/unisr.debug $(KOBJS) $(B)/ksyms.o
+	@$(OBJCOPY) --strip-debug $(B)/unisr.debug $@
 	@$(NM) -n --defined-only $@ | awk '$$2 ~ /^[tT]$$/' > $(B)/unisr.nm.text
 	@awk '$$2 ~ /^[tT]$$/' $(B)/unisr.pass1.nm | cmp -s - $(B)/unisr.nm.text || \
 		{ echo "ksyms: function addresses moved between link passes" >&2; \
@@ -185,7 +189,7 @@ debug: $(DEPS_STAMP)
 		-display none -serial file:$(B)/debug-serial.log \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel $(ELF) -s -S & \
-	gdb -q $(ELF) -ex 'target remote localhost:1234'; \
+	gdb -q $(B)/unisr.debug -ex 'target remote localhost:1234'; \
 	kill %1 2>/dev/null; true
 
 format:
