@@ -54,10 +54,20 @@ LDFLAGS		:= -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 		   --no-warn-rwx-segments -T linker.ld
 
 KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c drivers/*/*.c net/*/*.c)
+
+# lwIP 2.1.3 from third_party/ (make deps).  Our warnings are errors; lwIP's
+# own sources get -Wall without -Wextra/-Werror: they are not ours to fix,
+# and -Wextra flags unused parameters throughout its port-neutral code.
+LWIP		:= third_party/lwip/src
+LWIP_SRCS	:= $(wildcard $(LWIP)/core/*.c $(LWIP)/core/ipv4/*.c \
+		   $(LWIP)/core/ipv6/*.c) $(LWIP)/netif/ethernet.c \
+		   $(LWIP)/apps/lwiperf/lwiperf.c
+LWIP_OBJS	:= $(patsubst $(LWIP)/%.c,$(B)/lwip/%.o,$(LWIP_SRCS))
+LWIP_INC	:= -Inet/lwip-glue/include -I$(LWIP)/include
 KSRCS_S		:= $(filter-out arch/x86_64/boot.S,$(wildcard arch/x86_64/*.S))
 KOBJS		:= $(B)/arch/x86_64/boot.o \
 		   $(patsubst %.S,$(B)/%.o,$(KSRCS_S)) \
-		   $(patsubst %.c,$(B)/%.o,$(KSRCS_C))
+		   $(patsubst %.c,$(B)/%.o,$(KSRCS_C)) $(LWIP_OBJS)
 
 ELF		:= $(B)/unisr.elf
 ISO		:= $(B)/unisr.iso
@@ -73,6 +83,16 @@ deps:
 
 $(DEPS_STAMP):
 	@bash scripts/deps.sh
+
+$(B)/lwip/%.o: $(LWIP)/%.c Makefile | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(filter-out -Wextra -Werror,$(KCFLAGS)) $(LWIP_INC) -c $< -o $@
+
+$(B)/net/lwip-glue/%.o: net/lwip-glue/%.c Makefile | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) $(LWIP_INC) -c $< -o $@
 
 $(B)/%.o: %.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

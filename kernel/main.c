@@ -28,9 +28,11 @@
 #include "kernel/netisr_kern.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
+#include "net/lwip-glue/lwipg_api.h"
 #include "net/netisr/toeplitz.h"
 
 #define COM1_ISA_IRQ	4
+#define READY_IP_MAX	24	/* "255.255.255.255/32" */
 
 struct cmdline_config kernel_config;
 
@@ -58,15 +60,17 @@ static void
 print_ready(uint32_t ncpus)
 {
 	const uint8_t *m;
+	char ip[READY_IP_MAX];
 
 	if (vtnet0 == NULL) {
 		printk("READY cpus=%u queues=0 ip=none mac=none\n", ncpus);
 		return;
 	}
 	m = vtnet0->vs_mac;
-	printk("READY cpus=%u queues=%u ip=none "
+	lwipg_ip_string(ip, sizeof(ip));
+	printk("READY cpus=%u queues=%u ip=%s "
 	    "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ncpus, vtnet0->vs_nqueues,
-	    m[0], m[1], m[2], m[3], m[4], m[5]);
+	    ip, m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 void
@@ -81,7 +85,7 @@ kmain(int kind, uint32_t info)
 	bootinfo_parse(kind, info);	/* copy before anything reuses it */
 	printk("unisr %s (%s boot)\n", UNISR_VERSION, bootinfo.bi_loader);
 
-	mem_init();			/* page allocator and kmem */
+	mem_boot_init();			/* page allocator and kmem */
 	paging_init();			/* identity map of all RAM */
 	mem_print_summary();
 
@@ -116,6 +120,8 @@ kmain(int kind, uint32_t info)
 	toeplitz_init_default();	/* before any CPU hashes */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
+	if (vtnet0 != NULL && lwipg_init() != 0)	/* lwIP over vtnet0 */
+		printk("lwip: not started\n");
 
 	print_ready(ncpus);
 	printk("boot: ready in %lu us\n", uptime_us());

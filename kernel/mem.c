@@ -10,7 +10,7 @@
  * kernel image and the bitmap are reserved.  kmem gets its pages from here.
  *
  * Locking: the page allocator and kmem lock internally (see their files).
- * mem_total is written once during mem_init, before other CPUs start.
+ * mem_total is written once during mem_boot_init, before other CPUs start.
  */
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/paging.h"
@@ -85,7 +85,7 @@ find_bitmap_home(uint64_t len)
 }
 
 void
-mem_init(void)
+mem_boot_init(void)
 {
 	uint64_t top = bootinfo_ram_top(), bm, bmlen;
 	size_t npages = top / PAGE_SIZE, i;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void	 mem_init(void);
+void	 mem_boot_init(void);
 uint64_t mem_page_alloc(size_t npages);
 void	 mem_page_free(uint64_t pa, size_t npages);
 uint64_t mem_usable_bytes(void);

@@ -213,7 +213,7 @@ paging_table_pages(void)
 
 /*
  * Builds the final identity map and switches to it.  Needs the page
- * allocator (mem_init) and runs on the BSP before other CPUs start.
+ * allocator (mem_boot_init) and runs on the BSP before other CPUs start.
  */
 void
 paging_init(void)

@@ -36,6 +36,8 @@
 #include "drivers/virtio/virtqueue.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
+#include "kernel/workq.h"
+#include "net/netisr/mbuf.h"
 
 #define VTNET_MAX_QUEUES	16
 #define VTNET_QUEUE_SIZE_MAX	256
@@ -46,6 +48,17 @@
 #define VTNET_ETHER_HDR_LEN	14
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
+#define VTNET_IFINDEX		1	/* the one interface */
+#define VTNET_RX_SCARCE_DIV	4	/* copy below a quarter of the ring */
+#define VTNET_CSUM_DATA_VALID	1	/* m_pkthdr.csum_flags */
+
+/* Hash report types (5.1.6.4.1). */
+#define VTNET_HASH_IPV4		1
+#define VTNET_HASH_TCPV4	2
+#define VTNET_HASH_UDPV4	3
+#define VTNET_HASH_IPV6		4
+#define VTNET_HASH_TCPV6	5
+#define VTNET_HASH_UDPV6	6
 
 /* Feature bits (5.1.3). */
 #define VTNET_F_CSUM		0
@@ -92,6 +105,24 @@ struct vtnet_flow {
 };
 
 struct vtnet_softc;
+struct vtnet_rxq;
+
+/*
+ * One rx buffer while the stack holds it: the mbuf handed upward, where
+ * the buffer goes back to, and scratch space the upper layer may use
+ * while it owns the mbuf (the lwIP glue keeps its pbuf_custom there).
+ */
+#define VTNET_RXBUF_UPPER	64
+struct vtnet_rxbuf {
+	struct mbuf		rb_m;		/* first: m_free casts back */
+	struct workq_item	rb_wi;		/* the return queue's link */
+	struct vtnet_rxq	*rb_rxq;
+	uint8_t			*rb_buf;
+	uint64_t		rb_upper[VTNET_RXBUF_UPPER / 8];
+};
+
+/* Upper layer's receive entry: takes ownership of m. */
+typedef void vtnet_input_fn(struct mbuf *m);
 
 /* Checksum offload request for one transmitted frame (5.1.6.2). */
 struct vtnet_tx_csum {
@@ -108,6 +139,9 @@ struct vtnet_rxq {
 	uint8_t			*vrx_bufs;
 	void			**vrx_cookies;
 	struct vtnet_flow	*vrx_flows;
+	struct vtnet_rxbuf	*vrx_rxbufs;	/* one per buffer */
+	struct workq		vrx_returned;	/* buffers the stack gave back */
+	uint32_t		vrx_posted;	/* buffers in the ring */
 	uint16_t		vrx_id;
 	uint16_t		vrx_size;
 	uint32_t		vrx_cpu;
@@ -118,6 +152,7 @@ struct vtnet_rxq {
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
+	uint64_t		vrx_returns;
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_tx_slot;
@@ -150,6 +185,7 @@ struct vtnet_softc {
 	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
 	bool			vs_guest_csum, vs_event_idx, vs_indirect;
 	uint32_t		vs_hash_types;
+	vtnet_input_fn		*vs_input;	/* NULL: counting sink */
 	uint16_t		vs_rss_table[128];
 	struct vtnet_rxq	vs_rxq[VTNET_MAX_QUEUES];
 	struct vtnet_txq	vs_txq[VTNET_MAX_QUEUES];
@@ -175,6 +211,8 @@ void	vtnet_rx_start(struct vtnet_rxq *rxq);
 bool	vtnet_rx_poll(void *arg);
 void	vtnet_flows_print(struct vtnet_softc *sc);
 void	vtnet_flows_clear(struct vtnet_softc *sc);
+void	vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn);
+bool	vtnet_rxbuf_scarce(const struct mbuf *m);
 
 /* vtnet_tx.c */
 int	vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq);

@@ -73,10 +73,12 @@ vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
 	rxq->vrx_cookies = kmem_zalloc(size * sizeof(void *));
 	rxq->vrx_flows = kmem_zalloc(VTNET_FLOWS_PER_QUEUE *
 	    sizeof(struct vtnet_flow));
+	rxq->vrx_rxbufs = vtnet_ring_alloc(size * sizeof(struct vtnet_rxbuf));
 	if (desc == NULL || avail == NULL || used == NULL ||
 	    rxq->vrx_bufs == NULL || rxq->vrx_cookies == NULL ||
-	    rxq->vrx_flows == NULL)
+	    rxq->vrx_flows == NULL || rxq->vrx_rxbufs == NULL)
 		return -ENOMEM;
+	workq_init(&rxq->vrx_returned);
 	err = vq_init(&rxq->vrx_vq, size, desc, avail, used, rxq->vrx_cookies,
 	    sc->vs_event_idx, false);
 	if (err != 0)
@@ -86,11 +88,15 @@ vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
 	if (err != 0)
 		return err;
 	for (i = 0; i < size; i++) {
-		seg.vs_addr = rxq->vrx_bufs + (size_t)i * VTNET_RX_BUF_SIZE;
+		struct vtnet_rxbuf *rb = &rxq->vrx_rxbufs[i];
+
+		rb->rb_rxq = rxq;
+		rb->rb_buf = rxq->vrx_bufs + (size_t)i * VTNET_RX_BUF_SIZE;
+		seg.vs_addr = rb->rb_buf;
 		seg.vs_len = VTNET_RX_BUF_SIZE;
-		if ((err = vq_add(&rxq->vrx_vq, &seg, 0, 1,
-		    (void *)seg.vs_addr, NULL)) != 0)
+		if ((err = vq_add(&rxq->vrx_vq, &seg, 0, 1, rb, NULL)) != 0)
 			return err;
+		rxq->vrx_posted++;
 	}
 	return 0;
 }
@@ -104,14 +110,81 @@ vtnet_rx_start(struct vtnet_rxq *rxq)
 }
 
 static void
-rx_repost(struct vtnet_rxq *rxq, uint8_t *buf)
+rx_repost(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb)
 {
-	struct vq_seg seg = { buf, VTNET_RX_BUF_SIZE };
+	struct vq_seg seg = { rb->rb_buf, VTNET_RX_BUF_SIZE };
 
-	if (vq_add(&rxq->vrx_vq, &seg, 0, 1, buf, NULL) != 0)
+	if (vq_add(&rxq->vrx_vq, &seg, 0, 1, rb, NULL) != 0) {
 		rxq->vrx_drop_refill++;		/* cannot happen: one freed */
-	else
-		rxq->vrx_refills++;
+		return;
+	}
+	rxq->vrx_refills++;
+	rxq->vrx_posted++;
+}
+
+/*
+ * m_free of a buffer handed upward: any CPU, any context.  The buffer
+ * goes on its queue's lock-free return list, and the queue's CPU is
+ * asked to poll, which reposts it.
+ */
+static void
+rxbuf_return(struct mbuf *m)
+{
+	struct vtnet_rxbuf *rb = (struct vtnet_rxbuf *)m;
+	struct vtnet_rxq *rxq = rb->rb_rxq;
+
+	workq_push(&rxq->vrx_returned, &rb->rb_wi);
+	coreloop_mark_pending(percpu_get(rxq->vrx_cpu), 1u << rxq->vrx_bit);
+}
+
+/* Reposts every buffer the stack gave back.  On the queue's CPU. */
+static int
+rx_take_returns(struct vtnet_rxq *rxq)
+{
+	struct workq_item *wi, *next;
+	int n = 0;
+
+	for (wi = workq_take_all(&rxq->vrx_returned); wi != NULL; wi = next) {
+		next = wi->wi_next;
+		rx_repost(rxq, (struct vtnet_rxbuf *)((uint8_t *)wi -
+		    offsetof(struct vtnet_rxbuf, rb_wi)));
+		rxq->vrx_returns++;
+		n++;
+	}
+	return n;
+}
+
+/* True when the stack holds so many of m's queue's buffers that it should
+ * copy and give this one back at once (the ring must never starve). */
+bool
+vtnet_rxbuf_scarce(const struct mbuf *m)
+{
+	const struct vtnet_rxq *rxq = ((const struct vtnet_rxbuf *)m)->rb_rxq;
+
+	return __atomic_load_n(&rxq->vrx_posted, __ATOMIC_RELAXED) <
+	    rxq->vrx_size / VTNET_RX_SCARCE_DIV;
+}
+
+void
+vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn)
+{
+	__atomic_store_n(&sc->vs_input, fn, __ATOMIC_RELEASE);
+}
+
+/* virtio hash report types (5.1.6.4.1) to mbuf hash types. */
+static uint8_t
+rx_hashtype(uint16_t report)
+{
+	static const uint8_t map[] = {
+		[VTNET_HASH_IPV4] = M_HASHTYPE_RSS_IPV4,
+		[VTNET_HASH_TCPV4] = M_HASHTYPE_RSS_TCP_IPV4,
+		[VTNET_HASH_UDPV4] = M_HASHTYPE_RSS_UDP_IPV4,
+		[VTNET_HASH_IPV6] = M_HASHTYPE_RSS_IPV6,
+		[VTNET_HASH_TCPV6] = M_HASHTYPE_RSS_TCP_IPV6,
+		[VTNET_HASH_UDPV6] = M_HASHTYPE_RSS_UDP_IPV6,
+	};
+
+	return report < sizeof(map) ? map[report] : M_HASHTYPE_OPAQUE;
 }
 
 static void
@@ -162,32 +235,39 @@ flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
 	rxq->vrx_flows_untracked++;
 }
 
-/* Handles one returned buffer (the caller reposts it). */
-static void
-rx_frame(struct vtnet_rxq *rxq, uint8_t *buf, uint32_t len)
+/*
+ * Handles one returned buffer.  Returns the mbuf to hand upward, or NULL
+ * when the buffer was dropped or no upper layer is attached (the caller
+ * then reposts it at once).
+ */
+static struct mbuf *
+rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 {
 	struct vtnet_softc *sc = rxq->vrx_sc;
-	const struct vtnet_hdr *h = (const struct vtnet_hdr *)buf;
-	uint32_t hash = 0, wlen;
+	const struct vtnet_hdr *h = (const struct vtnet_hdr *)rb->rb_buf;
+	struct vtnet_rxbuf *more;
+	uint32_t hash = 0, wlen, flen;
 	uint16_t type = 0, extra;
-	uint8_t *more;
+	struct mbuf *m;
 
 	if (len < (uint32_t)sc->vs_hdr_len + VTNET_ETHER_HDR_LEN) {
 		rxq->vrx_drop_runt++;
-		return;
+		return NULL;
 	}
 	if (sc->vs_mrg && h->vh_num_buffers > 1) {
 		for (extra = 1; extra < h->vh_num_buffers; extra++) {
 			more = vq_get_used(&rxq->vrx_vq, &wlen);
 			if (more == NULL)
 				break;
+			rxq->vrx_posted--;
 			rx_repost(rxq, more);
 		}
 		rxq->vrx_drop_merged++;
-		return;
+		return NULL;
 	}
+	flen = len - sc->vs_hdr_len;
 	rxq->vrx_packets++;
-	rxq->vrx_bytes += len - sc->vs_hdr_len;
+	rxq->vrx_bytes += flen;
 	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
 		rxq->vrx_csum_valid++;
 	if (sc->vs_hash && h->vh_hash_report != 0) {
@@ -195,7 +275,24 @@ rx_frame(struct vtnet_rxq *rxq, uint8_t *buf, uint32_t len)
 		hash = h->vh_hash_value;
 		type = h->vh_hash_report;
 	}
-	flow_note(rxq, buf + sc->vs_hdr_len, len - sc->vs_hdr_len, hash, type);
+	flow_note(rxq, rb->rb_buf + sc->vs_hdr_len, flen, hash, type);
+	if (__atomic_load_n(&sc->vs_input, __ATOMIC_ACQUIRE) == NULL)
+		return NULL;
+	m = &rb->rb_m;
+	*m = (struct mbuf){ 0 };
+	m->m_data = rb->rb_buf + sc->vs_hdr_len;
+	m->m_len = flen;
+	m->m_pkthdr.len = flen;
+	m->m_pkthdr.rcvif = VTNET_IFINDEX;
+	m->m_pkthdr.rxqueue = rxq->vrx_id;
+	if (type != 0) {
+		m->m_pkthdr.flowid = hash;
+		M_HASHTYPE_SET(m, rx_hashtype(type));
+	}
+	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
+		m->m_pkthdr.csum_flags = VTNET_CSUM_DATA_VALID;
+	m->m_free = rxbuf_return;
+	return m;
 }
 
 /* The queue's poller, on its CPU (see the file comment). */
@@ -204,21 +301,33 @@ vtnet_rx_poll(void *arg)
 {
 	struct vtnet_rxq *rxq = arg;
 	struct virtqueue *vq = &rxq->vrx_vq;
+	struct mbuf *up[VTNET_RX_BUDGET];
+	struct vtnet_rxbuf *rb;
+	vtnet_input_fn *input;
+	int n, nup = 0, i;
 	uint32_t len;
-	uint8_t *buf;
-	int n;
+	bool posted;
 
 	rxq->vrx_polls++;
 	vq_intr_disable(vq);
+	posted = rx_take_returns(rxq) > 0;
 	for (n = 0; n < VTNET_RX_BUDGET; n++) {
-		buf = vq_get_used(vq, &len);
-		if (buf == NULL)
+		rb = vq_get_used(vq, &len);
+		if (rb == NULL)
 			break;
-		rx_frame(rxq, buf, len);
-		rx_repost(rxq, buf);
+		rxq->vrx_posted--;
+		if ((up[nup] = rx_frame(rxq, rb, len)) != NULL) {
+			nup++;
+			continue;
+		}
+		rx_repost(rxq, rb);
+		posted = true;
 	}
-	if (n > 0 && vq_kick_prepare(vq))
+	if (posted && vq_kick_prepare(vq))
 		*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+	input = __atomic_load_n(&rxq->vrx_sc->vs_input, __ATOMIC_ACQUIRE);
+	for (i = 0; i < nup; i++)
+		input(up[i]);
 	if (n == VTNET_RX_BUDGET)
 		return true;
 	return vq_intr_enable(vq);

@@ -13,7 +13,7 @@
  * the queue's CPU: by the tx interrupt's poller and before each transmit.
  *
  * Locking: vtx_lock protects the ring, the slot free list and the
- * counters.  With at least as many queues as CPUs only the owning CPU
+ * counters.  Completion callbacks run after it is dropped, never under it.  With at least as many queues as CPUs only the owning CPU
  * takes it, so it is uncontended.
  */
 #include <stddef.h>
@@ -21,6 +21,13 @@
 #include "drivers/virtio_net/vtnet.h"
 #include "kernel/errno.h"
 #include "kernel/libc.h"
+
+#define VTNET_TX_DONE_BATCH	32
+
+struct vtnet_tx_done {
+	vtnet_tx_done_fn	*td_fn;
+	void			*td_arg;
+};
 
 struct vtnet_tx_slot {
 	struct vtnet_hdr	vts_hdr;
@@ -64,33 +71,54 @@ vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq)
 	    vq_phys(avail), vq_phys(used), &txq->vtx_notify);
 }
 
-/* Frees completed slots and runs their callbacks.  Called with vtx_lock. */
-static int
-tx_reclaim(struct vtnet_txq *txq)
+/*
+ * Frees completed slots, collecting their callbacks into done[] (at most
+ * VTNET_TX_DONE_BATCH) to be run once vtx_lock is dropped: a callback may
+ * take a stack's lock that a transmitting CPU holds while it waits for
+ * vtx_lock.  Called with vtx_lock.  Returns the number collected.
+ */
+static unsigned
+tx_reclaim(struct vtnet_txq *txq, struct vtnet_tx_done *done)
 {
 	struct vtnet_tx_slot *slot;
 	uint32_t len;
-	int n = 0;
+	unsigned n = 0;
 
-	while ((slot = vq_get_used(&txq->vtx_vq, &len)) != NULL) {
-		if (slot->vts_done != NULL)
-			slot->vts_done(slot->vts_arg);
+	while (n < VTNET_TX_DONE_BATCH &&
+	    (slot = vq_get_used(&txq->vtx_vq, &len)) != NULL) {
+		done[n].td_fn = slot->vts_done;
+		done[n].td_arg = slot->vts_arg;
+		n++;
 		slot->vts_next = txq->vtx_free;
 		txq->vtx_free = slot;
-		n++;
 	}
 	return n;
+}
+
+static void
+tx_run_done(const struct vtnet_tx_done *done, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (done[i].td_fn != NULL)
+			done[i].td_fn(done[i].td_arg);
 }
 
 /* The tx interrupt's poller, on the queue's CPU. */
 bool
 vtnet_tx_poll(void *arg)
 {
+	struct vtnet_tx_done done[VTNET_TX_DONE_BATCH];
 	struct vtnet_txq *txq = arg;
+	unsigned n;
 
-	spinlock_lock(&txq->vtx_lock);
-	tx_reclaim(txq);
-	spinlock_unlock(&txq->vtx_lock);
+	do {
+		spinlock_lock(&txq->vtx_lock);
+		n = tx_reclaim(txq, done);
+		spinlock_unlock(&txq->vtx_lock);
+		tx_run_done(done, n);
+	} while (n == VTNET_TX_DONE_BATCH);
 	return false;
 }
 
@@ -106,7 +134,9 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
     void *arg)
 {
 	struct vtnet_txq *txq = &sc->vs_txq[curcpu()->pc_id % sc->vs_nqueues];
+	struct vtnet_tx_done fin[VTNET_TX_DONE_BATCH];
 	struct vq_seg all[VTNET_TX_MAX_SEGS + 1];
+	unsigned ndone;
 	struct vtnet_tx_slot *slot;
 	uint32_t len = 0;
 	unsigned i;
@@ -115,12 +145,13 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	if (nsegs == 0 || nsegs > VTNET_TX_MAX_SEGS)
 		return -EINVAL;
 	spinlock_lock(&txq->vtx_lock);
-	tx_reclaim(txq);
+	ndone = tx_reclaim(txq, fin);
 	slot = txq->vtx_free;
 	if (slot == NULL) {
 		txq->vtx_full++;
 		txq->vtx_drops++;
 		spinlock_unlock(&txq->vtx_lock);
+		tx_run_done(fin, ndone);
 		return -ENOBUFS;
 	}
 	memset(&slot->vts_hdr, 0, sizeof(slot->vts_hdr));
@@ -142,6 +173,7 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 		txq->vtx_full++;
 		txq->vtx_drops++;
 		spinlock_unlock(&txq->vtx_lock);
+		tx_run_done(fin, ndone);
 		return -ENOBUFS;
 	}
 	txq->vtx_free = slot->vts_next;
@@ -153,5 +185,6 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	if (vq_kick_prepare(&txq->vtx_vq))
 		*txq->vtx_notify = (uint16_t)(2 * txq->vtx_id + 1);
 	spinlock_unlock(&txq->vtx_lock);
+	tx_run_done(fin, ndone);
 	return 0;
 }

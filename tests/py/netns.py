@@ -17,7 +17,14 @@ namespace they created:
 - `NetNS.send_frames()` runs frames.py as a program inside the namespace
   (`ip netns exec`), sending IPv4/UDP frames out of the tap to the guest,
   and checks from inside the namespace that the tap transmitted exactly
-  those frames and dropped none.
+  those frames and dropped none;
+- for the IP tests: `NetNS.create(ipv6=True)` leaves IPv6 enabled (off by
+  default, as before); `add_host_addr("10.0.2.2/24")` gives the host side
+  of the tap an IPv4 address, which survives `make_tap()`;
+  `host_mac()` is the tap's MAC; `call()` runs a command inside and
+  returns its exit code and output without raising; `ping()` runs
+  iputils ping inside and parses its summary; `neigh()` reads the
+  namespace's neighbour (ARP) entry for an address on the tap.
 """
 
 import itertools
@@ -40,6 +47,14 @@ NETDEV_ID = "n0"
 GUEST_MAC = frames.GUEST_MAC
 FRAMES_PY = Path(__file__).resolve().parent / "frames.py"
 CMD_TIMEOUT = 30
+PING_TIMEOUT = 60
+
+# iputils' summary: "20 packets transmitted, 20 received, +1 duplicates,
+# +1 corrupted, +2 errors, 0% packet loss, time 1000ms" (the "+N" parts
+# only when non-zero).
+PING_SUMMARY_RE = re.compile(
+    r"^(\d+) packets transmitted, (\d+) received((?:, \+\d+ \w+)*), "
+    r"([\d.]+)% packet loss", re.M)
 
 _counter = itertools.count()
 
@@ -118,17 +133,19 @@ def virtio_net_args(queues, rss=False, legacy=True, tap=TAP,
 class NetNS:
     """One network namespace with a multiqueue tap in it."""
 
-    def __init__(self, name, tap=TAP):
+    def __init__(self, name, tap=TAP, ipv6=False):
         self.name = name
         self.tap = tap
+        self.ipv6 = ipv6
         self.deleted = False
         self.multi_queue = None         # no tap yet
         self.txqueuelen = TXQUEUELEN
+        self.host_addrs = []            # IPv4 CIDRs on the tap, in order
 
     # ---- life cycle ----------------------------------------------------
     @classmethod
-    def create(cls, tap=TAP, txqueuelen=TXQUEUELEN):
-        ns = cls(unique_name(), tap)
+    def create(cls, tap=TAP, txqueuelen=TXQUEUELEN, ipv6=False):
+        ns = cls(unique_name(), tap, ipv6=ipv6)
         _run([IP, "netns", "add", ns.name])
         try:
             ns._setup(txqueuelen)
@@ -139,8 +156,9 @@ class NetNS:
 
     def _setup(self, txqueuelen):
         # New devices take net.ipv6.conf.default, so set it first.
-        for scope in ("all", "default"):
-            self.sysctl("net.ipv6.conf.%s.disable_ipv6" % scope, 1)
+        if not self.ipv6:
+            for scope in ("all", "default"):
+                self.sysctl("net.ipv6.conf.%s.disable_ipv6" % scope, 1)
         self.txqueuelen = txqueuelen
         self.make_tap(True)
 
@@ -159,22 +177,53 @@ class NetNS:
                  + (["multi_queue"] if multi_queue else []))
         self.multi_queue = multi_queue
         txqueuelen = self.txqueuelen
-        self.sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap, 1)
+        v6off = 0 if self.ipv6 else 1
+        self.sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap, v6off)
         self.run([IP, "link", "set", "dev", self.tap, "txqueuelen",
                   str(txqueuelen)])
         self.run([IP, "link", "set", "dev", self.tap, "up"])
         # What we asked for is what we got.
-        if self.read_sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap) != 1:
-            raise NetNSError("IPv6 still enabled on %s" % self.tap)
+        if self.read_sysctl("net.ipv6.conf.%s.disable_ipv6"
+                            % self.tap) != v6off:
+            raise NetNSError("IPv6 %s on %s" % (
+                "disabled" if self.ipv6 else "still enabled", self.tap))
         if int(self.read_sys("tx_queue_len")) != txqueuelen:
             raise NetNSError("txqueuelen not %d" % txqueuelen)
         flags = int(self.read_sys("tun_flags"), 16)
         if bool(flags & 0x0100) != multi_queue:         # IFF_MULTI_QUEUE
             raise NetNSError("%s: multi_queue %s wanted, tun_flags 0x%x"
                              % (self.tap, multi_queue, flags))
-        addrs = self.run([IP, "-o", "addr", "show", "dev", self.tap]).stdout
+        # With IPv6 on, the kernel may give the tap a link-local address
+        # of its own; IPv4 addresses come only from add_host_addr().
+        addrs = self.run([IP, "-o"] + (["-4"] if self.ipv6 else [])
+                         + ["addr", "show", "dev", self.tap]).stdout
         if addrs.strip():
             raise NetNSError("%s has addresses: %s" % (self.tap, addrs))
+        for cidr in self.host_addrs:
+            self._apply_addr(cidr)
+
+    def _apply_addr(self, cidr):
+        self.run([IP, "addr", "add", cidr, "dev", self.tap])
+        have = self.addrs4()
+        if cidr not in have:
+            raise NetNSError("%s: asked for %s, has %s" % (self.tap, cidr,
+                                                         have))
+
+    def add_host_addr(self, cidr):
+        """Give the host side of the tap the IPv4 address `cidr`
+        (e.g. "10.0.2.2/24"); make_tap() puts it back on a new tap."""
+        self._apply_addr(cidr)
+        self.host_addrs.append(cidr)
+
+    def addrs4(self):
+        """The tap's IPv4 addresses as CIDR strings."""
+        out = self.run([IP, "-o", "-4", "addr", "show", "dev",
+                        self.tap]).stdout
+        return re.findall(r"\binet (\S+)", out)
+
+    def host_mac(self):
+        """The tap's own MAC, as /sys/class/net/<tap>/address shows it."""
+        return self.read_sys("address")
 
     def virtio_net_args(self, queues, rss=False, legacy=True, device_opts=""):
         """virtio_net_args() for this tap, made multi_queue iff queues > 1."""
@@ -205,6 +254,36 @@ class NetNS:
 
     def run(self, argv, timeout=CMD_TIMEOUT, check=True, input=None):
         return _run(self.prefix() + list(argv), timeout, check, input)
+
+    def call(self, argv, timeout=CMD_TIMEOUT, input=None):
+        """Run argv inside; return (exit code, stdout, stderr), never
+        raising for a non-zero exit (a timeout still raises)."""
+        p = _run(self.prefix() + list(argv), timeout, False, input)
+        return p.returncode, p.stdout, p.stderr
+
+    def ping(self, addr, count, interval=0.2, wait=2, timeout=PING_TIMEOUT):
+        """iputils `ping -n -c count -i interval -W wait addr` inside.
+
+        Returns a Ping with the exit code, the whole output and the
+        summary numbers (transmitted, received, duplicates, errors, loss).
+        """
+        argv = ["ping", "-n", "-c", str(count), "-i", str(interval),
+                "-W", str(wait), addr]
+        rc, out, err = self.call(argv, timeout=timeout)
+        return Ping(argv, rc, out + err)
+
+    def neigh(self, addr):
+        """(lladdr or None, state) of the namespace's neighbour entry for
+        `addr` on the tap, or None when it has none."""
+        out = self.run([IP, "-4", "neigh", "show", "to", addr, "dev",
+                        self.tap]).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if not f or f[0] != addr:
+                continue
+            mac = f[f.index("lladdr") + 1] if "lladdr" in f else None
+            return mac, f[-1]
+        return None
 
     def sysctl(self, key, value):
         self.run(["sysctl", "-qw", "%s=%s" % (key, value)])
@@ -261,6 +340,29 @@ class NetNS:
                                 before["tx_dropped"], dropped))
         return Sent(self, flows, res["per_flow"], res["frame_len"], before,
                     res["seconds"])
+
+
+class Ping:
+    """One ping run: argv, rc, output, and its parsed summary line."""
+
+    def __init__(self, argv, rc, output):
+        self.argv = argv
+        self.rc = rc
+        self.output = output
+        m = PING_SUMMARY_RE.search(output)
+        self.summary = m is not None
+        self.transmitted = int(m.group(1)) if m else 0
+        self.received = int(m.group(2)) if m else 0
+        extra = dict((k, int(v)) for v, k in re.findall(
+            r"\+(\d+) (\w+)", m.group(3))) if m else {}
+        self.duplicates = extra.get("duplicates", 0)
+        self.corrupted = extra.get("corrupted", 0)
+        self.errors = extra.get("errors", 0)
+        self.loss = float(m.group(4)) if m else 100.0
+
+    def __repr__(self):
+        return "%s -> exit %d:\n%s" % (" ".join(self.argv), self.rc,
+                                       self.output)
 
 
 class Sent:

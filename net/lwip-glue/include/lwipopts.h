@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipopts.h: lwIP 2.1.3 configuration for unisr.
+ *
+ * NO_SYS: lwIP has no threads of its own here; every entry into it (netisr
+ * handlers, timers, applications, shell commands) holds the core lock
+ * (lwipg_core_lock), which LWIP_ASSERT_CORE_LOCKED checks.  Memory comes
+ * from lwIP's own pools, sized for throughput rather than lwIP's tiny
+ * defaults: a 1460-byte MSS, window scaling, a large send buffer, and
+ * 16-bit pbuf reference counts.  Checksums are controlled per netif so
+ * the device's offloads can take over.
+ */
+#ifndef LWIPG_LWIPOPTS_H
+#define LWIPG_LWIPOPTS_H
+
+#define NO_SYS				1
+#define SYS_LIGHTWEIGHT_PROT		0	/* all entries hold the core lock */
+#define LWIP_NETCONN			0
+#define LWIP_SOCKET			0
+#define LWIP_TIMERS			1
+#define LWIP_ASSERT_CORE_LOCKED()	lwipg_assert_core_locked()
+void lwipg_assert_core_locked(void);
+
+#define MEM_ALIGNMENT			8
+#define MEM_SIZE			(4 * 1024 * 1024)
+#define MEMP_NUM_PBUF			1024
+#define MEMP_NUM_TCP_PCB		64
+#define MEMP_NUM_TCP_PCB_LISTEN		16
+#define MEMP_NUM_TCP_SEG		1024
+#define MEMP_NUM_UDP_PCB		16
+#define MEMP_NUM_SYS_TIMEOUT		16
+#define MEMP_NUM_REASSDATA		16
+#define IP_REASS_MAX_PBUFS		64
+#define PBUF_POOL_SIZE			1024
+#define PBUF_POOL_BUFSIZE		1536
+#define LWIP_PBUF_REF_T			uint16_t
+#define LWIP_SUPPORT_CUSTOM_PBUF	1
+
+#define LWIP_ARP			1
+#define ARP_TABLE_SIZE			64
+#define ARP_QUEUEING			1
+#define ETHARP_SUPPORT_STATIC_ENTRIES	1
+#define LWIP_ETHERNET			1
+#define LWIP_IPV4			1
+#define LWIP_IPV6			1
+#define LWIP_IPV6_AUTOCONFIG		1
+#define LWIP_IPV6_MLD			1
+#define LWIP_ICMP			1
+#define LWIP_ICMP6			1
+#define LWIP_RAW			1
+#define LWIP_UDP			1
+#define LWIP_TCP			1
+#define LWIP_DHCP			1
+#define LWIP_AUTOIP			0
+#define LWIP_IGMP			0
+#define LWIP_DNS			0
+#define IP_REASSEMBLY			1
+#define IP_FRAG				1
+#define LWIP_IPV6_FRAG			1
+#define LWIP_IPV6_REASS			1
+#define IPV6_FRAG_COPYHEADER		1	/* 64-bit pointers: see ip6_frag.c */
+
+#define TCP_MSS				1460
+#define LWIP_WND_SCALE			1
+#define TCP_RCV_SCALE			4
+#define TCP_WND				(256 * 1024)
+#define TCP_SND_BUF			(256 * 1024)
+#define TCP_SND_QUEUELEN		1024
+#define TCP_SNDLOWAT			32768
+#define TCP_QUEUE_OOSEQ			1
+#define TCP_OOSEQ_MAX_PBUFS		64	/* bounds rx buffers lwIP holds */
+#define LWIP_TCP_SACK_OUT		0
+#define TCP_LISTEN_BACKLOG		1
+
+#define LWIP_CHECKSUM_CTRL_PER_NETIF	1
+#define LWIP_NETIF_STATUS_CALLBACK	1
+#define LWIP_NETIF_LINK_CALLBACK	1
+#define LWIP_SINGLE_NETIF		1
+
+#define LWIP_STATS			0
+#define LWIP_DEBUG			0
+#define LWIP_PERF			0
+#define LWIP_NETIF_API			0
+#define LWIP_HAVE_LOOPIF		0
+#define LWIP_RAND()			lwipg_rand()
+unsigned int lwipg_rand(void);
+
+#endif /* LWIPG_LWIPOPTS_H */

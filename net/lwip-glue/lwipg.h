@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipg.h: the lwIP glue's internal interface.
+ *
+ * Locking: lwIP (2.1.3, NO_SYS) keeps global state, so exactly one CPU at
+ * a time may be inside it: every entry holds lwipg_core (a spinlock),
+ * taken with lwipg_core_lock()/unlock().  The driver, netisr, hashing and
+ * rx buffer recycling run outside it, in parallel.
+ */
+#ifndef NET_LWIP_GLUE_LWIPG_H
+#define NET_LWIP_GLUE_LWIPG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+
+extern struct netif lwipg_netif;
+
+void	lwipg_core_lock(void);
+void	lwipg_core_unlock(void);
+bool	lwipg_core_owned(void);
+
+int	lwipg_init(void);
+int	lwipg_input_init(void);
+void	lwipg_apps_init(void);
+void	lwipg_timers_start(void);
+int	lwipg_netif_init(void);
+
+/* Counters of the input path (shown by `ifconfig`). */
+struct lwipg_stats {
+	uint64_t	ls_runts;
+	uint64_t	ls_unknown_type;
+	uint64_t	ls_copied;
+	uint64_t	ls_zero_copy;
+	uint64_t	ls_no_pbuf;
+	uint64_t	ls_tx_busy;
+};
+extern struct lwipg_stats lwipg_stats;
+
+#endif /* NET_LWIP_GLUE_LWIPG_H */

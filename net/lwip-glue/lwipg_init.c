@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipg_init.c: bring lwIP up: lwip_init, the netif over vtnet0, the
+ * netisr handlers, the timers and the services; and the `ifconfig` and
+ * `arp` shell commands.
+ *
+ * Locking: lwipg_init runs on CPU 0 at boot; the commands take the core
+ * lock while they read lwIP's state.
+ */
+#include <stddef.h>
+
+#include "drivers/virtio_net/vtnet.h"
+#include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/kernel.h"
+#include "kernel/printf.h"
+#include "kernel/shell.h"
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "net/lwip-glue/lwipg.h"
+#include "net/lwip-glue/lwipg_api.h"
+
+int
+lwipg_init(void)
+{
+	int err;
+
+	if (vtnet0 == NULL)
+		return -ENODEV;
+	lwipg_core_lock();
+	lwip_init();
+	err = lwipg_netif_init();
+	if (err == 0 && kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
+		dhcp_start(&lwipg_netif);
+	if (err == 0)
+		lwipg_apps_init();
+	lwipg_core_unlock();
+	if (err != 0) {
+		printk("lwip: netif setup failed (%d)\n", err);
+		return err;
+	}
+	if ((err = lwipg_input_init()) != 0)
+		return err;
+	lwipg_timers_start();
+	return 0;
+}
+
+/* "A.B.C.D/N" or "none", for the READY line. */
+void
+lwipg_ip_string(char *buf, size_t len)
+{
+	uint32_t mask, prefix = 0;
+
+	if (vtnet0 == NULL || !netif_is_up(&lwipg_netif) ||
+	    ip4_addr_isany_val(*netif_ip4_addr(&lwipg_netif))) {
+		ksnprintf(buf, len, "none");
+		return;
+	}
+	for (mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(
+	    &lwipg_netif))); mask & 0x80000000u; mask <<= 1)
+		prefix++;
+	ksnprintf(buf, len, "%s/%u", ip4addr_ntoa(netif_ip4_addr(&lwipg_netif)),
+	    prefix);
+}
+
+static int
+cmd_ifconfig(int argc, char **argv)
+{
+	char ip[24], gw[16];
+	const uint8_t *m;
+
+	(void)argc;
+	(void)argv;
+	if (vtnet0 == NULL) {
+		printk("ifconfig: no interface\n");
+		return -1;
+	}
+	lwipg_core_lock();
+	lwipg_ip_string(ip, sizeof(ip));
+	ksnprintf(gw, sizeof(gw), "%s", ip4addr_ntoa(netif_ip4_gw(&lwipg_netif)));
+	m = lwipg_netif.hwaddr;
+	printk("vtnet0: inet %s gw %s mtu %u mac %02x:%02x:%02x:%02x:%02x:%02x "
+	    "%s\n", ip, gw, lwipg_netif.mtu, m[0], m[1], m[2], m[3], m[4], m[5],
+	    netif_is_link_up(&lwipg_netif) ? "up" : "down");
+	printk("vtnet0: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
+	    "unknown-ethertype %lu tx-busy %lu\n", lwipg_stats.ls_zero_copy,
+	    lwipg_stats.ls_copied, lwipg_stats.ls_no_pbuf, lwipg_stats.ls_runts,
+	    lwipg_stats.ls_unknown_type, lwipg_stats.ls_tx_busy);
+	lwipg_core_unlock();
+	return 0;
+}
+SHELL_CMD(ifconfig, "the network interface and its addresses", cmd_ifconfig);
+
+static int
+cmd_arp(int argc, char **argv)
+{
+	ip4_addr_t *ip;
+	struct netif *nif;
+	struct eth_addr *eth;
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	lwipg_core_lock();
+	for (i = 0; i < ARP_TABLE_SIZE; i++) {
+		if (etharp_get_entry(i, &ip, &nif, &eth) != 1)
+			continue;
+		printk("%s at %02x:%02x:%02x:%02x:%02x:%02x on vtnet0\n",
+		    ip4addr_ntoa(ip), eth->addr[0], eth->addr[1], eth->addr[2],
+		    eth->addr[3], eth->addr[4], eth->addr[5]);
+	}
+	lwipg_core_unlock();
+	return 0;
+}
+SHELL_CMD(arp, "the ARP table", cmd_arp);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipg_netif.c: the lwIP netif over the virtio-net driver.
+ *
+ * Transmit is zero-copy: linkoutput hands the pbuf chain's segments to
+ * vtnet_transmit() on this CPU's queue, holding a reference until the
+ * device completes them; the completion drops it (under the core lock,
+ * which it may already hold when the reclaim runs inside linkoutput).  A
+ * chain longer than the driver's segment limit is first flattened into one
+ * pbuf.  The MTU comes from the device.  Link state follows the driver.
+ *
+ * Locking: called by lwIP with the core lock held.
+ */
+#include <stddef.h>
+
+#include "drivers/virtio_net/vtnet.h"
+#include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/kernel.h"
+#include "kernel/libc.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "net/lwip-glue/lwipg.h"
+#include "netif/ethernet.h"
+
+#define LWIPG_HWADDR_LEN	6
+
+struct netif lwipg_netif;
+struct lwipg_stats lwipg_stats;
+
+static void
+tx_done(void *arg)
+{
+	struct pbuf *p = arg;
+
+	if (lwipg_core_owned()) {
+		pbuf_free(p);
+		return;
+	}
+	lwipg_core_lock();
+	pbuf_free(p);
+	lwipg_core_unlock();
+}
+
+static err_t
+lwipg_linkoutput(struct netif *nif, struct pbuf *p)
+{
+	struct vq_seg segs[VTNET_TX_MAX_SEGS];
+	struct pbuf *q, *flat = NULL;
+	unsigned n = 0;
+	int err;
+
+	(void)nif;
+	if (pbuf_clen(p) > VTNET_TX_MAX_SEGS) {
+		flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+		if (flat == NULL) {
+			lwipg_stats.ls_tx_busy++;
+			return ERR_MEM;
+		}
+		p = flat;
+	} else {
+		pbuf_ref(p);
+	}
+	for (q = p; q != NULL; q = q->next)
+		if (q->len != 0) {
+			segs[n].vs_addr = q->payload;
+			segs[n].vs_len = q->len;
+			n++;
+		}
+	err = vtnet_transmit(vtnet0, segs, n, NULL, tx_done, p);
+	if (err != 0) {
+		pbuf_free(p);
+		lwipg_stats.ls_tx_busy++;
+		return ERR_MEM;
+	}
+	return ERR_OK;
+}
+
+static err_t
+lwipg_netif_setup(struct netif *nif)
+{
+	nif->name[0] = 'v';
+	nif->name[1] = 't';
+	nif->mtu = vtnet0->vs_mtu;
+#if LWIP_IPV6
+	nif->mtu6 = vtnet0->vs_mtu;
+#endif
+	nif->hwaddr_len = LWIPG_HWADDR_LEN;
+	memcpy(nif->hwaddr, vtnet0->vs_mac, LWIPG_HWADDR_LEN);
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+	    NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+	nif->output = etharp_output;
+	nif->output_ip6 = ethip6_output;
+	nif->linkoutput = lwipg_linkoutput;
+	return ERR_OK;
+}
+
+static ip4_addr_t
+to_ip4(uint32_t host_order)
+{
+	ip4_addr_t a;
+
+	IP4_ADDR(&a, host_order >> 24, (host_order >> 16) & 0xff,
+	    (host_order >> 8) & 0xff, host_order & 0xff);
+	return a;
+}
+
+/* Adds vtnet0 with the command line's addresses.  Core lock held. */
+int
+lwipg_netif_init(void)
+{
+	const struct cmdline_config *c = &kernel_config;
+	ip4_addr_t ip, mask, gw;
+	uint32_t m;
+
+	if (vtnet0 == NULL)
+		return -ENODEV;
+	m = c->cc_ip_prefix == 0 ? 0 : 0xffffffffu << (32 - c->cc_ip_prefix);
+	if (c->cc_ip_mode == CMDLINE_IP_DHCP) {
+		ip4_addr_set_zero(&ip);
+		ip4_addr_set_zero(&mask);
+		ip4_addr_set_zero(&gw);
+	} else {
+		ip = to_ip4(c->cc_ip_addr);
+		mask = to_ip4(m);
+		gw = to_ip4(c->cc_gw);
+	}
+	if (netif_add(&lwipg_netif, &ip, &mask, &gw, NULL, lwipg_netif_setup,
+	    netif_input) == NULL)
+		return -EIO;
+	netif_set_default(&lwipg_netif);
+#if LWIP_IPV6
+	if (c->cc_ip6_auto) {
+		netif_create_ip6_linklocal_address(&lwipg_netif, 1);
+		lwipg_netif.ip6_autoconfig_enabled = 1;
+	}
+#endif
+	netif_set_up(&lwipg_netif);
+	if (vtnet0->vs_link_up)
+		netif_set_link_up(&lwipg_netif);
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipg_sys.c: what lwIP needs from its platform in a NO_SYS build: the
+ * core lock, a millisecond clock, random numbers, atoi, its timers, and
+ * freeing pbufs from contexts that may not take the core lock.
+ *
+ * lwIP's timers (sys_check_timeouts) run from a callout on CPU 0 every
+ * tick, under the core lock.
+ *
+ * Locking: lwipg_core (spinlock) protects all of lwIP; lwipg_owner
+ * records the holding CPU in every build, so a transmit completion can
+ * tell whether it runs inside linkoutput (lock already held here) or from
+ * the driver's reclaim poller (must take it).
+ */
+#include <stddef.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
+#include "kernel/callout.h"
+#include "kernel/kassert.h"
+#include "kernel/percpu.h"
+#include "kernel/spinlock.h"
+#include "lwip/timeouts.h"
+#include "net/lwip-glue/lwipg.h"
+
+#define LWIPG_TIMER_TICKS	1	/* sys_check_timeouts every tick */
+#define US_PER_MS		1000
+#define LWIPG_NO_OWNER		0xffffffffu
+
+static struct spinlock lwipg_core = SPINLOCK_INITIALIZER;
+static struct callout lwipg_timer;
+static uint64_t lwipg_rand_state;
+
+static uint32_t lwipg_owner = LWIPG_NO_OWNER;
+
+void
+lwipg_core_lock(void)
+{
+	spinlock_lock(&lwipg_core);
+	__atomic_store_n(&lwipg_owner, curcpu()->pc_id, __ATOMIC_RELAXED);
+}
+
+void
+lwipg_core_unlock(void)
+{
+	__atomic_store_n(&lwipg_owner, LWIPG_NO_OWNER, __ATOMIC_RELAXED);
+	spinlock_unlock(&lwipg_core);
+}
+
+/* True if the calling CPU holds the core lock (all builds). */
+bool
+lwipg_core_owned(void)
+{
+	return __atomic_load_n(&lwipg_owner, __ATOMIC_RELAXED) ==
+	    curcpu()->pc_id;
+}
+
+void
+lwipg_assert_core_locked(void)
+{
+	KASSERT(lwipg_core_owned(), ("lwIP entered without the core lock"));
+}
+
+uint32_t
+sys_now(void)
+{
+	return (uint32_t)(uptime_us() / US_PER_MS);
+}
+
+/* xorshift64*, seeded from the TSC; lwIP uses it for ports and ISNs. */
+unsigned int
+lwipg_rand(void)
+{
+	uint64_t x = lwipg_rand_state;
+
+	if (x == 0)
+		x = rdtsc() | 1;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	lwipg_rand_state = x;
+	return (unsigned int)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+int
+atoi(const char *s)
+{
+	int v = 0, neg = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return neg ? -v : v;
+}
+
+static void
+lwipg_tick(void *arg)
+{
+	(void)arg;
+	lwipg_core_lock();
+	sys_check_timeouts();
+	lwipg_core_unlock();
+	callout_reset(&lwipg_timer, LWIPG_TIMER_TICKS, lwipg_tick, NULL);
+}
+
+/* Starts lwIP's timers on the calling CPU (CPU 0, at boot). */
+void
+lwipg_timers_start(void)
+{
+	callout_init(&lwipg_timer);
+	callout_reset(&lwipg_timer, LWIPG_TIMER_TICKS, lwipg_tick, NULL);
+}
