@@ -153,6 +153,7 @@ struct vtnet_rxq {
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
 	uint64_t		vrx_returns;
+	uint64_t		vrx_csum_completed;	/* NEEDS_CSUM done here */
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_tx_slot;

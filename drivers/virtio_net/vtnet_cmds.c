@@ -82,6 +82,10 @@ netstat_i(struct vtnet_softc *sc)
 	    t.t_polls, t.t_refills, t.t_full, t.t_csum, t.t_hashed);
 	printk("vtnet0: link %s, link changes %lu\n",
 	    sc->vs_link_up ? "up" : "down", sc->vs_link_changes);
+	printk("vtnet0: rx csum completed %lu, buffers returned by the stack "
+	    "%lu\n", vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
+	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
+	    vrx_returns)));
 	printk("vtnet0: rx drops runt %lu merged %lu refill %lu\n",
 	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_runt)),
 	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_merged)),

@@ -236,6 +236,36 @@ flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
 }
 
 /*
+ * With GUEST_CSUM the device may hand over a frame whose checksum is only
+ * partial (NEEDS_CSUM, 5.1.6.4.1: typically a packet the host itself sent
+ * with checksum offload): the field at csum_start + csum_offset holds the
+ * pseudo-header sum, and the ones' complement sum from csum_start to the
+ * end still has to be folded in.  Done here in software, so the stack
+ * above always sees complete checksums.  Returns false if the offsets lie
+ * outside the frame.
+ */
+static bool
+rx_complete_csum(uint8_t *f, uint32_t flen, const struct vtnet_hdr *h)
+{
+	uint32_t start = h->vh_csum_start, at = start + h->vh_csum_offset, i;
+	uint64_t sum = 0;
+	uint16_t c;
+
+	if (start >= flen || at + sizeof(uint16_t) > flen)
+		return false;
+	for (i = start; i + 1 < flen; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	if (i < flen)
+		sum += (uint32_t)f[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (uint16_t)~sum;
+	f[at] = (uint8_t)(c >> 8);
+	f[at + 1] = (uint8_t)c;
+	return true;
+}
+
+/*
  * Handles one returned buffer.  Returns the mbuf to hand upward, or NULL
  * when the buffer was dropped or no upper layer is attached (the caller
  * then reposts it at once).
@@ -266,6 +296,13 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 		return NULL;
 	}
 	flen = len - sc->vs_hdr_len;
+	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_NEEDS_CSUM)) {
+		if (!rx_complete_csum(rb->rb_buf + sc->vs_hdr_len, flen, h)) {
+			rxq->vrx_drop_runt++;
+			return NULL;
+		}
+		rxq->vrx_csum_completed++;
+	}
 	rxq->vrx_packets++;
 	rxq->vrx_bytes += flen;
 	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
