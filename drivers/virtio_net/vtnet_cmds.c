@@ -14,6 +14,7 @@
 #include "kernel/netisr_kern.h"
 #include "kernel/printf.h"
 #include "kernel/shell.h"
+#include "net/lwip-glue/lwipg_api.h"
 
 #define VTNET_SEND_MAX		100000
 #define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
@@ -107,10 +108,35 @@ cmd_netstat(int argc, char **argv)
 		netisr_netstat_Q();
 		return 0;
 	}
-	printk("usage: netstat -i | -Q\n");
+	if (argc == 2 && strcmp(argv[1], "-s") == 0) {
+		lwipg_print_stats();
+		return 0;
+	}
+	printk("usage: netstat -i | -Q | -s\n");
 	return -1;
 }
-SHELL_CMD(netstat, "netstat -i: NIC queues; netstat -Q: netisr", cmd_netstat);
+SHELL_CMD(netstat, "netstat -i: NIC queues; -Q: netisr; -s: stack input",
+    cmd_netstat);
+
+/* Ring indices per rx queue, to diagnose a stalled queue. */
+static void
+vtnet_rings_print(struct vtnet_softc *sc)
+{
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		const struct vtnet_rxq *r = &sc->vs_rxq[q];
+		const struct virtqueue *vq = &r->vrx_vq;
+
+		printk("rx%u: avail %u published %u used %u last_used %u "
+		    "used_event %u avail_event %u nfree %u posted %u "
+		    "intr_off %d\n", q, vq->vq_avail_idx, vq->vq_avail_pub,
+		    vq->vq_used->vu_idx, vq->vq_last_used,
+		    *vring_used_event(vq->vq_avail, vq->vq_size),
+		    *vring_avail_event(vq->vq_used, vq->vq_size), vq_nfree(vq),
+		    r->vrx_posted, vq->vq_intr_off);
+	}
+}
 
 static void
 rss_print(struct vtnet_softc *sc)
@@ -173,6 +199,10 @@ cmd_vtnet(int argc, char **argv)
 		rss_print(vtnet0);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "rings") == 0) {
+		vtnet_rings_print(vtnet0);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "flows") == 0) {
 		vtnet_flows_print(vtnet0);
 		return 0;
@@ -190,7 +220,7 @@ cmd_vtnet(int argc, char **argv)
 		if (*p == '\0' && p != argv[2] && n <= VTNET_SEND_MAX)
 			return vtnet_send_test(vtnet0, n);
 	}
-	printk("usage: vtnet rss | flows [clear] | send <n, up to %d>\n",
+	printk("usage: vtnet rss | rings | flows [clear] | send <n, up to %d>\n",
 	    VTNET_SEND_MAX);
 	return -1;
 }

@@ -360,8 +360,16 @@ vtnet_rx_poll(void *arg)
 		rx_repost(rxq, rb);
 		posted = true;
 	}
-	if (posted && vq_kick_prepare(vq))
+	/*
+	 * After a refill, always notify: QEMU stops reading its backend when
+	 * a queue runs dry and waits for a notification, but does not always
+	 * refresh avail_event first, so event suppression could leave the
+	 * queue stalled with every buffer posted.  One doorbell per poll.
+	 */
+	if (posted) {
+		vq_kick_prepare(vq);
 		*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+	}
 	input = __atomic_load_n(&rxq->vrx_sc->vs_input, __ATOMIC_ACQUIRE);
 	for (i = 0; i < nup; i++)
 		input(up[i]);

@@ -10,5 +10,6 @@
 
 int	lwipg_init(void);
 void	lwipg_ip_string(char *buf, size_t len);
+void	lwipg_print_stats(void);
 
 #endif /* NET_LWIP_GLUE_LWIPG_API_H */

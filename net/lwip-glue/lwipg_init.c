@@ -83,14 +83,22 @@ cmd_ifconfig(int argc, char **argv)
 	printk("vtnet0: inet %s gw %s mtu %u mac %02x:%02x:%02x:%02x:%02x:%02x "
 	    "%s\n", ip, gw, lwipg_netif.mtu, m[0], m[1], m[2], m[3], m[4], m[5],
 	    netif_is_link_up(&lwipg_netif) ? "up" : "down");
-	printk("vtnet0: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
-	    "unknown-ethertype %lu tx-busy %lu\n", lwipg_stats.ls_zero_copy,
-	    lwipg_stats.ls_copied, lwipg_stats.ls_no_pbuf, lwipg_stats.ls_runts,
-	    lwipg_stats.ls_unknown_type, lwipg_stats.ls_tx_busy);
 	lwipg_core_unlock();
 	return 0;
 }
 SHELL_CMD(ifconfig, "the network interface and its addresses", cmd_ifconfig);
+
+/* The glue's input counters (`netstat -s`). */
+void
+lwipg_print_stats(void)
+{
+	lwipg_core_lock();
+	printk("lwip: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
+	    "unknown-ethertype %lu tx-busy %lu\n", lwipg_stats.ls_zero_copy,
+	    lwipg_stats.ls_copied, lwipg_stats.ls_no_pbuf, lwipg_stats.ls_runts,
+	    lwipg_stats.ls_unknown_type, lwipg_stats.ls_tx_busy);
+	lwipg_core_unlock();
+}
 
 static int
 cmd_arp(int argc, char **argv)

@@ -11,17 +11,20 @@ that tap.  Proves:
   (1 and 1400 included, all distinct), each of seeded random bytes and
   sent only after the previous one came back, each come back from
   10.0.2.15:7 byte-for-byte identical within 5 s, and no extra datagram
-  arrives in the 1 s after the last;
+  arrives in the 1 s after the last (the client gives up after 3
+  timeouts in a row);
 - TCP echo: one connection to 10.0.2.15:7 sends 1 MiB (1,048,576 bytes of
   seeded random data) in chunks of 1, 7, 100, 1000, 1460, 4096, 32768 and
   65536 bytes, cycled, while reading; exactly 1 MiB comes back, identical
   to what was sent; after the client shuts down its sending side, the
-  guest closes too (end of file, no extra byte, no reset), SO_ERROR is 0;
+  guest closes too (end of file, no extra byte, no reset), it has
+  acknowledged every byte and the client's FIN (SIOCOUTQ reaches 0) and
+  SO_ERROR is 0;
 - TCP discard: one connection to 10.0.2.15:9 sends 1 MiB in the same
   chunks; after the client shuts down its sending side the guest closes
-  (end of file after 0 bytes received, no reset), and SO_ERROR is 0, so
-  the guest took the whole 1 MiB (its FIN follows ours, which follows
-  every data byte);
+  (end of file after 0 bytes received, no reset), it has acknowledged
+  every byte and the client's FIN (SIOCOUTQ reaches 0), and SO_ERROR is
+  0, so the guest took the whole 1 MiB;
 - after each, the console has no PANIC, one banner, and QEMU still runs.
 
 Also checks its own plans without QEMU: the UDP sizes and the TCP chunk
@@ -29,10 +32,13 @@ sizes (which add up to exactly 1 MiB).
 """
 
 import argparse
+import array
+import fcntl
 import json
 import random
 import socket
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -46,7 +52,7 @@ SMP = 2
 QUEUES = 2
 BOOT_TIMEOUT = 60.0
 CMD_TIMEOUT = 10.0
-CLIENT_TIMEOUT = 120.0          # one client program, start to finish
+CLIENT_TIMEOUT = 180.0          # one client program, start to finish
 SOCK_TIMEOUT = 30.0             # one blocking socket call in TCP clients
 
 GUEST_IP = "10.0.2.15"
@@ -61,6 +67,7 @@ UDP_COUNT = 100
 UDP_MAX = 1400
 UDP_TIMEOUT = 5.0               # per datagram
 UDP_DRAIN = 1.0                 # wait for strays after the last
+UDP_GIVE_UP = 3                 # stop after this many timeouts in a row
 TCP_TOTAL = 1 << 20
 TCP_CHUNKS = (1, 7, 100, 1000, 1460, 4096, 32768, 65536)
 SEED = 0x65636830               # "ech0"
@@ -94,6 +101,7 @@ def udp_client(addr, port, seed):
     try:
         s.connect((addr, port))
         t0 = time.monotonic()
+        streak = 0
         for i, size in enumerate(udp_sizes()):
             data = rng.randbytes(size)
             s.settimeout(UDP_TIMEOUT)
@@ -103,10 +111,15 @@ def udp_client(addr, port, seed):
                 back = s.recv(65536)
             except socket.timeout:
                 res["timeout"].append(size)
+                streak += 1
+                if streak >= UDP_GIVE_UP:
+                    res["gave_up"] = i + 1      # datagrams tried
+                    break
                 continue
             except OSError as e:        # e.g. ICMP port unreachable
                 res["error"] = "size %d: %r" % (size, e)
                 break
+            streak = 0
             if back == data:
                 res["identical"] += 1
             else:
@@ -145,8 +158,21 @@ def _send_chunks(s, data, chunks, res):
     res["sent"] = off
 
 
+def _unacked(s):
+    """Bytes (and a FIN) we sent that the peer has not acknowledged yet
+    (SIOCOUTQ: write_seq - snd_una)."""
+    buf = array.array("i", [0])
+    fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, buf)
+    return buf[0]
+
+
 def _finish(s, res):
-    """Shut down our side; the peer must answer with a clean close."""
+    """Shut down our side; the peer must answer with a clean close.
+
+    Records the bytes that came after our FIN, end of file, then waits
+    (up to SOCK_TIMEOUT) until the peer acknowledged every byte and our
+    FIN, and records what is still unacknowledged and SO_ERROR.
+    """
     try:
         s.shutdown(socket.SHUT_WR)
         extra = b""
@@ -157,6 +183,10 @@ def _finish(s, res):
             extra += b
         res["after_shutdown"] = len(extra)
         res["eof"] = True
+        deadline = time.monotonic() + SOCK_TIMEOUT
+        while _unacked(s) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        res["unacked"] = _unacked(s)
         res["so_error"] = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     except OSError as e:
         res["close_error"] = repr(e)
@@ -279,6 +309,9 @@ def check_alive(con):
 def test_udp_echo(guest, netns):
     res = run_client(netns, "udp", ECHO_PORT)
     assert "error" not in res, res
+    assert "gave_up" not in res, (
+        "no reply to %d datagrams in a row (sizes %s), gave up: %s"
+        % (UDP_GIVE_UP, res["timeout"], res))
     assert res["sent"] == UDP_COUNT, res
     assert res["timeout"] == [], "no reply for sizes %s: %s" % (
         res["timeout"], res)
@@ -299,6 +332,7 @@ def test_tcp_echo(guest, netns):
     assert res["identical"] and res["first_diff"] is None, res
     assert "close_error" not in res, res
     assert res["eof"] and res["after_shutdown"] == 0, res
+    assert res["unacked"] == 0, res
     assert res["so_error"] == 0, res
     check_alive(guest)
 
@@ -311,6 +345,7 @@ def test_tcp_discard(guest, netns):
     assert res["sent"] == TCP_TOTAL, res
     assert "close_error" not in res, res
     assert res["eof"] and res["after_shutdown"] == 0, res
+    assert res["unacked"] == 0, res
     assert res["so_error"] == 0, res
     check_alive(guest)
 
