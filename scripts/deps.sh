@@ -21,7 +21,7 @@ lwip_version="2.1.3"
 packages=(
 	gcc binutils make grub-pc-bin grub-common xorriso mtools
 	qemu-system-x86 python3 python3-pytest python3-pexpect iproute2
-	iputils-ping check pkg-config dpkg-dev gdb clang-format
+	iputils-ping check pkg-config dpkg-dev gdb clang-format iperf
 )
 
 missing=()
