@@ -195,13 +195,8 @@ bench-unit: $(DEPS_STAMP)
 
 run: $(DEPS_STAMP)
 	$(MAKE) all
-	@accel=$$($(PYTHON) scripts/accel.py --kernel $(ELF)); \
-	echo "run: accel=$$accel smp=$(SMP) mem=$(MEM) machine=$(MACHINE) (quit: Ctrl-A X)"; \
-	if [ $$accel = tcg ]; then accel=tcg,thread=multi; fi; \
-	$(QEMU) -machine $(MACHINE) -accel $$accel -cpu max -smp $(SMP) -m $(MEM) \
-		-display none -serial mon:stdio \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-cdrom $(ISO) -boot d
+	SMP=$(SMP) QUEUES=$(QUEUES) MEM=$(MEM) MACHINE=$(MACHINE) ACCEL=$(ACCEL) \
+		bash scripts/run.sh
 
 debug: $(DEPS_STAMP)
 	$(MAKE) all
