@@ -8,6 +8,7 @@
 #   make test       host unit tests, then the QEMU pytest suite
 #   make debug      QEMU halted with a gdb stub, gdb attached with symbols
 #   make bench-unit host micro-benchmarks -> bench/results/unit.json
+#   make bench      ping + iperf against the guest -> bench/results/system.json
 #   make format     clang-format our sources
 #   make clean      remove build/
 #
@@ -74,7 +75,7 @@ ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
 .PHONY: all deps run test test-unit test-py test-full debug format clean \
-	bench-unit
+	bench-unit bench
 
 all: $(ELF) $(ISO)
 
@@ -190,6 +191,10 @@ test-full: $(DEPS_STAMP)
 
 bench-unit: $(DEPS_STAMP)
 	@bash scripts/bench-unit.sh
+
+bench: $(DEPS_STAMP)
+	$(MAKE) all
+	$(PYTHON) bench/system_bench.py
 
 # ---- running and debugging ------------------------------------------------
 
