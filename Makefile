@@ -34,6 +34,7 @@ QUEUES		?= 4
 MEM		?= 256M
 ACCEL		?= auto
 MACHINE		?= q35
+NET		?= tap
 
 KASSERT		?= 1
 
@@ -75,7 +76,7 @@ ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
 .PHONY: all deps run test test-unit test-py test-full debug format clean \
-	bench-unit bench
+	bench-unit bench ping iperf ns-shell
 
 all: $(ELF) $(ISO)
 
@@ -201,7 +202,19 @@ bench: $(DEPS_STAMP)
 run: $(DEPS_STAMP)
 	$(MAKE) all
 	SMP=$(SMP) QUEUES=$(QUEUES) MEM=$(MEM) MACHINE=$(MACHINE) ACCEL=$(ACCEL) \
-		bash scripts/run.sh
+		NET=$(NET) bash scripts/run.sh
+
+# Clients in the `make run` namespace, against a guest already running.
+GUEST		?= 10.0.2.15
+
+ping:
+	ip netns exec unisr ping -c 5 $(GUEST)
+
+iperf:
+	ip netns exec unisr iperf -c $(GUEST) -t 10
+
+ns-shell:
+	ip netns exec unisr $${SHELL:-/bin/sh}
 
 debug: $(DEPS_STAMP)
 	$(MAKE) all
