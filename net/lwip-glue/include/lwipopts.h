@@ -30,7 +30,8 @@ void lwipg_assert_core_locked(void);
 #define MEMP_NUM_UDP_PCB		16
 #define MEMP_NUM_SYS_TIMEOUT		16
 #define MEMP_NUM_REASSDATA		16
-#define IP_REASS_MAX_PBUFS		64
+#define IP_REASS_MAX_PBUFS		64	/* a 65,000-byte datagram: 45 frames */
+#define MEMP_NUM_FRAG_PBUF		128	/* ... and its 45 fragments out */
 #define PBUF_POOL_SIZE			1024
 #define PBUF_POOL_BUFSIZE		1536
 #define LWIP_PBUF_REF_T			uint16_t
@@ -69,7 +70,7 @@ void lwipg_assert_core_locked(void);
 #define TCP_SNDLOWAT			32768
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_PBUFS		64	/* bounds rx buffers lwIP holds */
-#define LWIP_TCP_SACK_OUT		0
+#define LWIP_TCP_SACK_OUT		1	/* tell the peer what arrived out of order */
 #define TCP_LISTEN_BACKLOG		1
 
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1
