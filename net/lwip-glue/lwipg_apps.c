@@ -127,6 +127,7 @@ lwipg_apps_init(void)
 		udp_recv(u, udp_echo_recv, NULL);
 	listen_on(ECHO_PORT, echo_accept);
 	listen_on(DISCARD_PORT, discard_accept);
+	lwipg_ping_init();
 	if (lwiperf_start_tcp_server_default(iperf_report, NULL) == NULL)
 		printk("lwip: cannot start the iperf server\n");
 	printk("echo: listening on udp/tcp %d, discard on tcp %d, iperf2 on "

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""ICMP at the edges, from inside a namespace the test creates: 1,000
+"""ICMP at the edges, from inside a namespace the test creates, and the
+guest's own `ping` to the host: 1,000
 pings 10 ms apart get 0 % loss under every netisr dispatch policy (set on
 the command line); a flood of 2,000 gets 0 % loss; 1,472-, 8,000- and
 65,000-byte pings work (IP reassembly in and fragmentation out); and the
@@ -54,3 +55,18 @@ def test_ping_flood_and_sizes(qemu, netns):
     assert m, out
     assert int(m.group(3)) == 0 and int(m.group(6)) == 0, out   # no-pbuf, tx-busy
     assert con.alive()
+
+
+@pytest.mark.requires_tap
+def test_guest_ping(qemu, netns):
+    """`ping` from the guest's shell reaches the host; a silent address
+    gets no reply and says so."""
+    con = boot(qemu, netns, 2)
+    out = con.run("ping 10.0.2.2 5", timeout=30)
+    assert out[-1] == "5 packets transmitted, 5 received", out
+    assert len([x for x in out if x.startswith("64 bytes from 10.0.2.2: "
+                                                "icmp_seq=")]) == 5, out
+    out = con.run("ping 10.0.2.99 1", timeout=30)
+    assert out[-1] == "1 packets transmitted, 0 received", out
+    out = con.run("ping nowhere")
+    assert out[0].startswith("usage: ping"), out
