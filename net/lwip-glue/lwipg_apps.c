@@ -9,6 +9,7 @@
 
 #include "kernel/console.h"
 #include "lwip/apps/lwiperf.h"
+#include "lwip/mem.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "net/lwip-glue/lwipg.h"
@@ -25,30 +26,108 @@ udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	pbuf_free(p);
 }
 
-/* TCP echo: write back what arrives; ack it once it is queued. */
+/*
+ * TCP echo state per connection: received data not yet written back.
+ * Data is written back as send-buffer space allows, in order, and only
+ * what has been queued for sending is acknowledged to the peer (so the
+ * peer's window, not our memory, absorbs a slow reader).
+ */
+struct echo_conn {
+	struct pbuf	*ec_pending;	/* chain still to write back */
+	u16_t		ec_off;		/* bytes of the first pbuf written */
+	bool		ec_closing;	/* peer closed: close when drained */
+};
+
+static void
+echo_free(struct tcp_pcb *pcb, struct echo_conn *ec)
+{
+	if (pcb != NULL) {
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_sent(pcb, NULL);
+		tcp_err(pcb, NULL);
+	}
+	if (ec != NULL) {
+		if (ec->ec_pending != NULL)
+			pbuf_free(ec->ec_pending);
+		mem_free(ec);
+	}
+}
+
+/* Writes back as much pending data as fits; closes once drained. */
+static void
+echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
+{
+	struct pbuf *q;
+	u16_t len, done = 0;
+
+	while ((q = ec->ec_pending) != NULL) {
+		len = (u16_t)(q->len - ec->ec_off);
+		if (len > tcp_sndbuf(pcb))
+			len = tcp_sndbuf(pcb);
+		if (len == 0)
+			break;
+		if (tcp_write(pcb, (u8_t *)q->payload + ec->ec_off, len,
+		    TCP_WRITE_FLAG_COPY) != ERR_OK)
+			break;
+		done += len;
+		ec->ec_off += len;
+		if (ec->ec_off == q->len) {
+			ec->ec_pending = q->next;
+			if (q->next != NULL)
+				pbuf_ref(q->next);
+			pbuf_free(q);
+			ec->ec_off = 0;
+		}
+	}
+	if (done != 0) {
+		tcp_output(pcb);
+		tcp_recved(pcb, done);
+	}
+	if (ec->ec_pending == NULL && ec->ec_closing) {
+		echo_free(pcb, ec);
+		tcp_close(pcb);
+	}
+}
+
+static err_t
+tcp_echo_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	(void)len;
+	if (arg != NULL)
+		echo_push(pcb, arg);
+	return ERR_OK;
+}
+
+static void
+tcp_echo_err(void *arg, err_t err)
+{
+	(void)err;
+	echo_free(NULL, arg);		/* the pcb is already gone */
+}
+
 static err_t
 tcp_echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
-	struct pbuf *q;
-	u16_t len;
+	struct echo_conn *ec = arg;
 
-	(void)arg;
+	if (ec == NULL) {
+		if (p != NULL)
+			pbuf_free(p);
+		return ERR_OK;
+	}
 	if (p == NULL || err != ERR_OK) {
 		if (p != NULL)
 			pbuf_free(p);
-		tcp_close(pcb);
+		ec->ec_closing = true;
+		echo_push(pcb, ec);
 		return ERR_OK;
 	}
-	if (tcp_sndbuf(pcb) < p->tot_len)
-		return ERR_MEM;		/* lwIP offers it again later */
-	for (q = p; q != NULL; q = q->next)
-		if (q->len != 0 && tcp_write(pcb, q->payload, q->len,
-		    TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return ERR_MEM;
-	len = p->tot_len;
-	tcp_output(pcb);
-	tcp_recved(pcb, len);
-	pbuf_free(p);
+	if (ec->ec_pending == NULL)
+		ec->ec_pending = p;
+	else
+		pbuf_cat(ec->ec_pending, p);
+	echo_push(pcb, ec);
 	return ERR_OK;
 }
 
@@ -70,10 +149,21 @@ tcp_discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 static err_t
 echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
+	struct echo_conn *ec;
+
 	(void)arg;
 	if (err != ERR_OK || pcb == NULL)
 		return ERR_VAL;
+	ec = mem_malloc(sizeof(*ec));
+	if (ec == NULL)
+		return ERR_MEM;
+	ec->ec_pending = NULL;
+	ec->ec_off = 0;
+	ec->ec_closing = false;
+	tcp_arg(pcb, ec);
 	tcp_recv(pcb, tcp_echo_recv);
+	tcp_sent(pcb, tcp_echo_sent);
+	tcp_err(pcb, tcp_echo_err);
 	return ERR_OK;
 }
 

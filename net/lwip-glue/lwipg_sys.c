@@ -7,7 +7,7 @@
  * lwIP's timers (sys_check_timeouts) run from a callout on CPU 0 every
  * tick, under the core lock.
  *
- * Locking: lwipg_core (spinlock) protects all of lwIP; lwipg_owner
+ * Locking: lwipg_core (a test-and-set lock) protects all of lwIP; lwipg_owner
  * records the holding CPU in every build, so a transmit completion can
  * tell whether it runs inside linkoutput (lock already held here) or from
  * the driver's reclaim poller (must take it).
@@ -19,7 +19,6 @@
 #include "kernel/callout.h"
 #include "kernel/kassert.h"
 #include "kernel/percpu.h"
-#include "kernel/spinlock.h"
 #include "lwip/timeouts.h"
 #include "net/lwip-glue/lwipg.h"
 
@@ -27,7 +26,14 @@
 #define US_PER_MS		1000
 #define LWIPG_NO_OWNER		0xffffffffu
 
-static struct spinlock lwipg_core = SPINLOCK_INITIALIZER;
+/*
+ * The core lock is a test-and-test-and-set lock, not a ticket lock: with
+ * more vCPUs than host CPUs (TCG on a small host), a ticket lock hands the
+ * lock to the next waiter in line even while that waiter's vCPU is not
+ * running, and everyone behind it stalls.  Here whichever running CPU
+ * sees it free takes it.
+ */
+static uint32_t lwipg_core;
 static struct callout lwipg_timer;
 static uint64_t lwipg_rand_state;
 
@@ -36,15 +42,22 @@ static uint32_t lwipg_owner = LWIPG_NO_OWNER;
 void
 lwipg_core_lock(void)
 {
-	spinlock_lock(&lwipg_core);
+	KASSERT(!lwipg_core_owned(), ("lwipg_core_lock: recursive"));
+	for (;;) {
+		if (__atomic_load_n(&lwipg_core, __ATOMIC_RELAXED) == 0 &&
+		    !__atomic_exchange_n(&lwipg_core, 1, __ATOMIC_ACQUIRE))
+			break;
+		cpu_relax();
+	}
 	__atomic_store_n(&lwipg_owner, curcpu()->pc_id, __ATOMIC_RELAXED);
 }
 
 void
 lwipg_core_unlock(void)
 {
+	KASSERT(lwipg_core_owned(), ("lwipg_core_unlock: not held here"));
 	__atomic_store_n(&lwipg_owner, LWIPG_NO_OWNER, __ATOMIC_RELAXED);
-	spinlock_unlock(&lwipg_core);
+	__atomic_store_n(&lwipg_core, 0, __ATOMIC_RELEASE);
 }
 
 /* True if the calling CPU holds the core lock (all builds). */
