@@ -10,7 +10,10 @@
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
 #include "kernel/printf.h"
@@ -20,6 +23,31 @@
 #include "lwip/init.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_api.h"
+
+#define LWIPG_DHCP_WAIT_US	20000000	/* 20 s */
+
+/*
+ * With ip=dhcp, READY must show the bound address: wait for the lease,
+ * running this CPU's work (timers, the NIC, netisr) meanwhile.  Gives up
+ * after LWIPG_DHCP_WAIT_US with a message; READY then says ip=none.
+ */
+static void
+lwipg_dhcp_wait(void)
+{
+	uint64_t start = uptime_us();
+	bool bound = false;
+
+	while (!bound && uptime_us() - start < LWIPG_DHCP_WAIT_US) {
+		lwipg_core_lock();
+		bound = dhcp_supplied_address(&lwipg_netif) != 0;
+		lwipg_core_unlock();
+		if (!coreloop_poll_once())
+			cpu_relax();
+	}
+	if (!bound)
+		printk("lwip: no DHCP lease after %d s\n",
+		    LWIPG_DHCP_WAIT_US / 1000000);
+}
 
 int
 lwipg_init(void)
@@ -43,6 +71,8 @@ lwipg_init(void)
 	if ((err = lwipg_input_init()) != 0)
 		return err;
 	lwipg_timers_start();
+	if (kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
+		lwipg_dhcp_wait();
 	return 0;
 }
 
