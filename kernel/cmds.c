@@ -121,22 +121,6 @@ fault_on_cpu(void *arg)
 	fn();
 }
 
-static int
-parse_cpu(const char *s, uint32_t *out)
-{
-	uint32_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > FAULT_CPU_MAX)
-			return -1;
-		v = v * 10 + (uint32_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /*
  * fault [--cpu N] <kind>.  With --cpu the fault runs on CPU N through
  * smp_call_sync, so this CPU waits (and never prints a prompt into the
@@ -150,7 +134,8 @@ cmd_fault(int argc, char **argv)
 	size_t i;
 
 	if (argc == 4 && strcmp(argv[1], "--cpu") == 0) {
-		if (parse_cpu(argv[2], &cpu) != 0 || percpu_get(cpu) == NULL ||
+		if (kstrtou32(argv[2], FAULT_CPU_MAX, &cpu) != 0 ||
+		    percpu_get(cpu) == NULL ||
 		    !percpu_get(cpu)->pc_online) {
 			printk("fault: no cpu %s\n", argv[2]);
 			return -1;

@@ -98,12 +98,6 @@ coreloop_init(void)
 	trap_register(VEC_COM1, console_intr);
 }
 
-void
-coreloop_cpu_init(struct percpu *pc)
-{
-	(void)pc;
-}
-
 /* Marks pending bits on pc (any CPU, any context) and wakes pc if idle. */
 void
 coreloop_mark_pending(struct percpu *pc, uint32_t bits)
@@ -244,16 +238,6 @@ coreloop_run(void)
 		    pc->pc_idle_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
 		__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
 	}
-}
-
-/* Busy cycles of pc since it came online, as of TSC value now. */
-uint64_t
-coreloop_busy_cycles(const struct percpu *pc, uint64_t now)
-{
-	uint64_t total = now - pc->pc_start_tsc;
-	uint64_t idle = __atomic_load_n(&pc->pc_idle_cycles, __ATOMIC_RELAXED);
-
-	return idle < total ? total - idle : 0;
 }
 
 /* Queues wi on pc and wakes pc if it is idle.  Any CPU, any context. */

@@ -13,7 +13,6 @@
 typedef void smp_fn(void *arg);
 
 void	coreloop_init(void);
-void	coreloop_cpu_init(struct percpu *pc);
 void	coreloop_run(void) __attribute__((noreturn));
 bool	coreloop_poll_once(void);
 void	coreloop_mark_pending(struct percpu *pc, uint32_t bits);
@@ -23,7 +22,6 @@ int	smp_call(uint32_t cpu, smp_fn *fn, void *arg);
 int	smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg);
 void	smp_call_item(struct percpu *pc, struct workq_item *wi);
 void	smp_stop_others(void);
-uint64_t coreloop_busy_cycles(const struct percpu *pc, uint64_t now);
 void	smp_cmds_init(void);
 
 #endif /* KERNEL_COORELOOP_H */

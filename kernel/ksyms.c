@@ -18,12 +18,6 @@ extern const uint32_t ksyms_name_offs[];
 extern const char ksyms_names[];
 extern char __kernel_start[], __text_end[];
 
-uint64_t
-ksyms_count_get(void)
-{
-	return ksyms_count;
-}
-
 const char *
 ksyms_lookup(uint64_t addr, uint64_t *offset)
 {

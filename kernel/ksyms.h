@@ -8,6 +8,5 @@
 #include <stdint.h>
 
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
-uint64_t ksyms_count_get(void);
 
 #endif /* KERNEL_KSYMS_H */

@@ -103,3 +103,25 @@ strchr(const char *s, int c)
 			return NULL;
 	}
 }
+
+/*
+ * Parses a decimal number with no sign or spaces into *out.  Returns 0, or
+ * -1 for an empty string, any other character, or a value above max.
+ */
+int
+kstrtou32(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}

@@ -8,6 +8,7 @@
 #define KERNEL_LIBC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void	*memcpy(void *dst, const void *src, size_t n);
 void	*memmove(void *dst, const void *src, size_t n);
@@ -17,6 +18,8 @@ size_t	strlen(const char *s);
 int	strcmp(const char *a, const char *b);
 int	strncmp(const char *a, const char *b, size_t n);
 char	*strchr(const char *s, int c);
+
+int	kstrtou32(const char *s, uint32_t max, uint32_t *out);
 
 #define nitems(x)	(sizeof(x) / sizeof((x)[0]))
 

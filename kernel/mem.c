@@ -121,12 +121,6 @@ mem_usable_bytes(void)
 }
 
 size_t
-mem_total_pages(void)
-{
-	return mem_total;
-}
-
-size_t
 mem_free_pages(void)
 {
 	return pgalloc_nfree(&mem_pages);

@@ -13,7 +13,6 @@ void	 mem_boot_init(void);
 uint64_t mem_page_alloc(size_t npages);
 void	 mem_page_free(uint64_t pa, size_t npages);
 uint64_t mem_usable_bytes(void);
-size_t	 mem_total_pages(void);
 size_t	 mem_free_pages(void);
 void	 mem_print_summary(void);
 

@@ -84,6 +84,7 @@ cmd_cpus(int argc, char **argv)
 		s->cs_idle += idle;
 	}
 	vector_foreach(print_vector);
+	printk("lapic: errors %lu\n", lapic_errors());
 	return 0;
 }
 SHELL_CMD(cpus, "per-CPU loop, work, IPI, interrupt, tick and busy counters",
@@ -164,24 +165,6 @@ sort_u64(uint64_t *v, uint32_t n)
 }
 
 static int
-parse_uint(const char *s, uint32_t max, uint32_t *out)
-{
-	uint32_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (uint32_t)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 ipitest(uint32_t n)
 {
 	uint32_t ncpu = ncpus_started(), a, b, pairs = 0;
@@ -230,7 +213,7 @@ cmd_smp(int argc, char **argv)
 	uint32_t n = IPITEST_DEFAULT;
 
 	if (argc < 2 || strcmp(argv[1], "ipitest") != 0 || argc > 3 ||
-	    (argc == 3 && (parse_uint(argv[2], IPITEST_MAX, &n) != 0 ||
+	    (argc == 3 && (kstrtou32(argv[2], IPITEST_MAX, &n) != 0 ||
 	    n == 0))) {
 		printk("usage: smp ipitest [n], n from 1 to %d\n",
 		    IPITEST_MAX);

@@ -62,27 +62,11 @@ get_defaultqlimit(char *buf, size_t len)
 }
 
 static int
-parse_uint(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > SYSCTL_UINT_MAX / 10)
-			return -EINVAL;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 set_defaultqlimit(const char *v)
 {
-	unsigned q;
+	uint32_t q;
 
-	if (parse_uint(v, &q) != 0)
+	if (kstrtou32(v, SYSCTL_UINT_MAX, &q) != 0)
 		return -EINVAL;
 	return netisr_set_defaultqlimit(q);
 }

@@ -149,12 +149,6 @@ lapic_present(void)
 	return present;
 }
 
-bool
-lapic_x2apic(void)
-{
-	return x2apic;
-}
-
 uint32_t
 lapic_id(void)
 {

@@ -10,7 +10,6 @@
 
 int	 lapic_init(void);
 bool	 lapic_present(void);
-bool	 lapic_x2apic(void);
 uint32_t lapic_id(void);
 void	 lapic_eoi(void);
 void	 lapic_send_ipi(uint32_t apic_id, uint8_t vector);

@@ -58,7 +58,6 @@ ap_entry(struct percpu *pc)
 	desc_init_cpu(pc->pc_desc);
 	lapic_init();
 	lapic_timer_start(CALLOUT_HZ);
-	coreloop_cpu_init(pc);
 	printk("cpu %u: online (apic id %u)\n", pc->pc_id, lapic_id());
 	percpu_set_online(pc);
 	coreloop_run();

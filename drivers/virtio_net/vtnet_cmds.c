@@ -188,8 +188,7 @@ vtnet_send_test(struct vtnet_softc *sc, uint32_t n)
 static int
 cmd_vtnet(int argc, char **argv)
 {
-	uint32_t n = 0;
-	const char *p;
+	uint32_t n;
 
 	if (vtnet0 == NULL) {
 		printk("vtnet: no device\n");
@@ -213,13 +212,9 @@ cmd_vtnet(int argc, char **argv)
 		printk("flows: cleared\n");
 		return 0;
 	}
-	if (argc == 3 && strcmp(argv[1], "send") == 0) {
-		for (p = argv[2]; *p >= '0' && *p <= '9' && n <= VTNET_SEND_MAX;
-		    p++)
-			n = n * 10 + (uint32_t)(*p - '0');
-		if (*p == '\0' && p != argv[2] && n <= VTNET_SEND_MAX)
-			return vtnet_send_test(vtnet0, n);
-	}
+	if (argc == 3 && strcmp(argv[1], "send") == 0 &&
+	    kstrtou32(argv[2], VTNET_SEND_MAX, &n) == 0)
+		return vtnet_send_test(vtnet0, n);
 	printk("usage: vtnet rss | rings | flows [clear] | send <n, up to %d>\n",
 	    VTNET_SEND_MAX);
 	return -1;

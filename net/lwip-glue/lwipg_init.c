@@ -23,6 +23,7 @@
 #include "lwip/init.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_api.h"
+#include "net/netisr/netisr.h"
 
 #define LWIPG_DHCP_WAIT_US	20000000	/* 20 s */
 
@@ -128,6 +129,8 @@ lwipg_print_stats(void)
 	    lwipg_stats.ls_copied, lwipg_stats.ls_no_pbuf, lwipg_stats.ls_runts,
 	    lwipg_stats.ls_unknown_type, lwipg_stats.ls_tx_busy);
 	lwipg_core_unlock();
+	printk("netisr: unregistered-protocol drops %lu\n",
+	    netisr_get_unregistered_drops());
 }
 
 static int

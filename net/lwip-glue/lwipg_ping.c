@@ -136,19 +136,14 @@ idle_us(uint64_t us)
 static int
 cmd_ping(int argc, char **argv)
 {
-	unsigned count = PING_DEFAULT_COUNT, sent = 0, got = 0, i;
+	uint32_t count = PING_DEFAULT_COUNT;
+	unsigned sent = 0, got = 0, i;
 	uint64_t rtt, t0;
 	ip_addr_t to;
-	const char *p;
 
-	if (argc == 3) {
-		count = 0;
-		for (p = argv[2]; *p >= '0' && *p <= '9' && count <= PING_MAX_COUNT;
-		    p++)
-			count = count * 10 + (unsigned)(*p - '0');
-		if (*p != '\0' || count == 0 || count > PING_MAX_COUNT)
-			argc = 0;
-	}
+	if (argc == 3 && (kstrtou32(argv[2], PING_MAX_COUNT, &count) != 0 ||
+	    count == 0))
+		argc = 0;
 	if ((argc != 2 && argc != 3) || !ipaddr_aton(argv[1], &to) ||
 	    !IP_IS_V4(&to) || ping_pcb == NULL) {
 		printk("usage: ping <a.b.c.d> [count, 1 to %d]\n",

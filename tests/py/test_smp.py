@@ -54,6 +54,7 @@ CPUS_LINE_RE = re.compile(r"^cpu (\d+): apic (\d+) online ([01]) "
                           r"ticks (\d+) busy (\d+\.\d)%$")
 CPU_FIELDS = ("apic", "online", "loops", "work", "ipis", "intrs", "ticks")
 VECTOR_LINE_RE = re.compile(r"^vector (\d+) cpu (\d+) (\S+) intrs (\d+)$")
+LAPIC_LINE_RE = re.compile(r"^lapic: errors (\d+)$")
 IPI_PAIR_RE = re.compile(r"^ipitest: (\d+) -> (\d+) median (\d+) cycles "
                          r"(\d+) ns p99 (\d+) cycles (\d+) ns$")
 IPI_SUM_RE = re.compile(r"^ipitest: (\d+) pairs, (\d+) round trips each$")
@@ -104,7 +105,12 @@ class CpuStats:
         self.hz, self.uptime_us, self.window_us = (int(x) for x in m.groups())
         self.cpus = []
         self.vectors = []
+        self.lapic_errors = None
         for line in lines[1:]:
+            e = LAPIC_LINE_RE.match(line)
+            if e:
+                self.lapic_errors = int(e.group(1))
+                continue
             v = VECTOR_LINE_RE.match(line)
             if v:
                 self.vectors.append({
@@ -133,7 +139,9 @@ class CpuStats:
 
 
 def cpus(con):
-    return CpuStats(con.run("cpus"))
+    st = CpuStats(con.run("cpus"))
+    assert st.lapic_errors == 0, "LAPIC errors: %s" % st.lapic_errors
+    return st
 
 
 def timed_cpus(con):
