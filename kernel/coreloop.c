@@ -28,6 +28,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/tsc.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "kernel/console.h"
@@ -214,30 +215,60 @@ coreloop_poll_once(void)
 	return did;
 }
 
+/*
+ * One turn of the loop: run ready work, or halt until an interrupt when
+ * there is none.  Interrupts are on afterwards.
+ */
+static void
+coreloop_turn(struct percpu *pc)
+{
+	uint64_t t0;
+
+	__atomic_store_n(&pc->pc_loops, pc->pc_loops + 1, __ATOMIC_RELAXED);
+	cpu_sti();
+	if (coreloop_poll_once())
+		return;
+	cpu_cli();
+	__atomic_store_n(&pc->pc_idle, 1, __ATOMIC_SEQ_CST);
+	if (has_work(pc) || (console_polled && pc->pc_id == 0)) {
+		__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
+		cpu_sti();
+		return;
+	}
+	t0 = rdtsc();
+	cpu_sti_hlt();
+	__atomic_store_n(&pc->pc_idle_cycles,
+	    pc->pc_idle_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
+	__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
+}
+
 void
 coreloop_run(void)
 {
 	struct percpu *pc = curcpu();
-	uint64_t t0;
 
-	for (;;) {
-		__atomic_store_n(&pc->pc_loops, pc->pc_loops + 1,
-		    __ATOMIC_RELAXED);
-		cpu_sti();
-		if (coreloop_poll_once())
-			continue;
-		cpu_cli();
-		__atomic_store_n(&pc->pc_idle, 1, __ATOMIC_SEQ_CST);
-		if (has_work(pc) || (console_polled && pc->pc_id == 0)) {
-			__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
-			continue;
-		}
-		t0 = rdtsc();
-		cpu_sti_hlt();
-		__atomic_store_n(&pc->pc_idle_cycles,
-		    pc->pc_idle_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
-		__atomic_store_n(&pc->pc_idle, 0, __ATOMIC_RELAXED);
+	for (;;)
+		coreloop_turn(pc);
+}
+
+/*
+ * Runs the loop (timers, devices, queued calls; interrupts on) until
+ * done(arg) is true or timeout_us has passed; returns done(arg).  For
+ * boot steps that wait on the network, such as a DHCP lease.  The timer
+ * interrupt bounds each halt, so the timeout is honoured to a tick.
+ */
+bool
+coreloop_run_until(bool (*done)(void *), void *arg, uint64_t timeout_us)
+{
+	struct percpu *pc = curcpu();
+	uint64_t start = uptime_us();
+
+	while (!done(arg)) {
+		if (uptime_us() - start >= timeout_us)
+			return done(arg);
+		coreloop_turn(pc);
 	}
+	return true;
 }
 
 /* Queues wi on pc and wakes pc if it is idle.  Any CPU, any context. */

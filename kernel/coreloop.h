@@ -15,6 +15,8 @@ typedef void smp_fn(void *arg);
 void	coreloop_init(void);
 void	coreloop_run(void) __attribute__((noreturn));
 bool	coreloop_poll_once(void);
+bool	coreloop_run_until(bool (*done)(void *), void *arg,
+	    uint64_t timeout_us);
 void	coreloop_mark_pending(struct percpu *pc, uint32_t bits);
 void	coreloop_poll_console(void);
 int	coreloop_add_poller(struct percpu *pc, coreloop_poll_fn *fn, void *arg);

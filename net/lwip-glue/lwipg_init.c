@@ -27,25 +27,28 @@
 
 #define LWIPG_DHCP_WAIT_US	20000000	/* 20 s */
 
+static bool
+lwipg_dhcp_bound(void *arg)
+{
+	bool bound;
+
+	(void)arg;
+	lwipg_core_lock();
+	bound = dhcp_supplied_address(&lwipg_netif) != 0;
+	lwipg_core_unlock();
+	return bound;
+}
+
 /*
- * With ip=dhcp, READY must show the bound address: wait for the lease,
- * running this CPU's work (timers, the NIC, netisr) meanwhile.  Gives up
- * after LWIPG_DHCP_WAIT_US with a message; READY then says ip=none.
+ * With ip=dhcp, READY must show the bound address: run this CPU's loop
+ * (interrupts on: timers, the NIC, netisr) until the lease is bound.
+ * Gives up after LWIPG_DHCP_WAIT_US with a message; READY then says
+ * ip=none, and the client keeps trying in the background.
  */
 static void
 lwipg_dhcp_wait(void)
 {
-	uint64_t start = uptime_us();
-	bool bound = false;
-
-	while (!bound && uptime_us() - start < LWIPG_DHCP_WAIT_US) {
-		lwipg_core_lock();
-		bound = dhcp_supplied_address(&lwipg_netif) != 0;
-		lwipg_core_unlock();
-		if (!coreloop_poll_once())
-			cpu_relax();
-	}
-	if (!bound)
+	if (!coreloop_run_until(lwipg_dhcp_bound, NULL, LWIPG_DHCP_WAIT_US))
 		printk("lwip: no DHCP lease after %d s\n",
 		    LWIPG_DHCP_WAIT_US / 1000000);
 }
