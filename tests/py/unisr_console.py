@@ -26,7 +26,8 @@ from pathlib import Path
 import pexpect
 
 TOP = Path(__file__).resolve().parent.parent.parent
-BUILD = TOP / "build"
+# UNISR_BUILD: another build directory (make B=...), for parallel work.
+BUILD = Path(os.environ.get("UNISR_BUILD", TOP / "build")).resolve()
 KERNEL = BUILD / "unisr.elf"
 ISO = BUILD / "unisr.iso"
 LOG_DIR = BUILD / "test-logs"
