@@ -201,8 +201,20 @@ vtnet_config_poll(void *arg)
 		sc->vs_link_up = up;
 		sc->vs_link_changes++;
 		printk("vtnet0: link %s\n", up ? "up" : "down");
+		if (sc->vs_link_fn != NULL)
+			sc->vs_link_fn(up);
 	}
 	return false;
+}
+
+/*
+ * Sets the upper layer's link hook.  It runs on CPU 0 (the config
+ * poller's CPU); call this from CPU 0 too, before or after attach.
+ */
+void
+vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn)
+{
+	sc->vs_link_fn = fn;
 }
 
 /*

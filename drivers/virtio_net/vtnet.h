@@ -132,6 +132,9 @@ struct vtnet_tx_csum {
 
 typedef void vtnet_tx_done_fn(void *arg);
 
+/* Link state change, on CPU 0 from the config poller. */
+typedef void vtnet_link_fn(bool up);
+
 struct vtnet_rxq {
 	struct virtqueue	vrx_vq;
 	struct vtnet_softc	*vrx_sc;
@@ -202,6 +205,7 @@ struct vtnet_softc {
 	int			vs_config_vector;
 	bool			vs_link_up;
 	uint64_t		vs_link_changes;
+	vtnet_link_fn		*vs_link_fn;	/* upper layer's hook */
 };
 
 extern struct vtnet_softc *vtnet0;
@@ -223,6 +227,7 @@ int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	    vtnet_tx_done_fn *done, void *arg);
 
 /* vtnet.c */
+void	vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn);
 void	*vtnet_ring_alloc(size_t bytes);
 const char *vtnet_rss_key_hex(void);
 

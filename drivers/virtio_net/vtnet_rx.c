@@ -326,7 +326,13 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 		m->m_pkthdr.flowid = hash;
 		M_HASHTYPE_SET(m, rx_hashtype(type));
 	}
-	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
+	/*
+	 * The device vouches for the L4 checksum (DATA_VALID), or the
+	 * sender left it to us (NEEDS_CSUM, completed above): either way the
+	 * upper layer need not verify it again.
+	 */
+	if (sc->vs_guest_csum && (h->vh_flags &
+	    (VTNET_HDR_F_DATA_VALID | VTNET_HDR_F_NEEDS_CSUM)))
 		m->m_pkthdr.csum_flags = VTNET_CSUM_DATA_VALID;
 	m->m_free = rxbuf_return;
 	return m;

@@ -29,6 +29,15 @@ void	lwipg_ping_init(void);
 void	lwipg_timers_start(void);
 int	lwipg_netif_init(void);
 
+/* lwipg_csum.c */
+struct mbuf;
+struct vtnet_tx_csum;
+void	lwipg_csum_setup(struct netif *nif);
+bool	lwipg_csum_offloaded(uint16_t what);
+bool	lwipg_csum_tx(struct pbuf *p, struct vtnet_tx_csum *c);
+bool	lwipg_csum_rx_begin(const struct mbuf *m, bool v6);
+void	lwipg_csum_rx_end(bool began);
+
 /* Counters of the input path (shown by `ifconfig`). */
 struct lwipg_stats {
 	uint64_t	ls_runts;
@@ -37,6 +46,9 @@ struct lwipg_stats {
 	uint64_t	ls_zero_copy;
 	uint64_t	ls_no_pbuf;
 	uint64_t	ls_tx_busy;
+	uint64_t	ls_tx_csum_offload;	/* TCP checksums left to the device */
+	uint64_t	ls_tx_csum_unparsed;	/* ... that could not be */
+	uint64_t	ls_rx_csum_trusted;	/* lwIP's check skipped */
 };
 extern struct lwipg_stats lwipg_stats;
 

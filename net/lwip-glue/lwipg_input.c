@@ -102,10 +102,13 @@ static void
 ip_handler(struct mbuf *m)
 {
 	struct pbuf *p;
+	bool trusted;
 
 	lwipg_core_lock();
+	trusted = lwipg_csum_rx_begin(m, false);
 	if ((p = mbuf_to_pbuf(m)) != NULL)
 		ip4_input(p, &lwipg_netif);
+	lwipg_csum_rx_end(trusted);
 	lwipg_core_unlock();
 }
 
@@ -113,10 +116,13 @@ static void
 ip6_handler(struct mbuf *m)
 {
 	struct pbuf *p;
+	bool trusted;
 
 	lwipg_core_lock();
+	trusted = lwipg_csum_rx_begin(m, true);
 	if ((p = mbuf_to_pbuf(m)) != NULL)
 		ip6_input(p, &lwipg_netif);
+	lwipg_csum_rx_end(trusted);
 	lwipg_core_unlock();
 }
 

@@ -7,7 +7,9 @@
  * device completes them; the completion drops it (under the core lock,
  * which it may already hold when the reclaim runs inside linkoutput).  A
  * chain longer than the driver's segment limit is first flattened into one
- * pbuf.  The MTU comes from the device.  Link state follows the driver.
+ * pbuf.  TCP checksums go to the device when it offers that (see
+ * lwipg_csum.c).  The MTU comes from the device.  Link state follows the
+ * driver's config interrupt (vtnet_set_link_handler).
  *
  * Locking: called by lwIP with the core lock held.
  */
@@ -48,6 +50,7 @@ static err_t
 lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 {
 	struct vq_seg segs[VTNET_TX_MAX_SEGS];
+	struct vtnet_tx_csum csum;
 	struct pbuf *q, *flat = NULL;
 	unsigned n = 0;
 	int err;
@@ -69,7 +72,8 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 			segs[n].vs_len = q->len;
 			n++;
 		}
-	err = vtnet_transmit(vtnet0, segs, n, NULL, tx_done, p);
+	err = vtnet_transmit(vtnet0, segs, n,
+	    lwipg_csum_tx(p, &csum) ? &csum : NULL, tx_done, p);
 	if (err != 0) {
 		pbuf_free(p);
 		lwipg_stats.ls_tx_busy++;
@@ -94,7 +98,20 @@ lwipg_netif_setup(struct netif *nif)
 	nif->output = etharp_output;
 	nif->output_ip6 = ethip6_output;
 	nif->linkoutput = lwipg_linkoutput;
+	lwipg_csum_setup(nif);
 	return ERR_OK;
+}
+
+/* vtnet0's link hook, on CPU 0: lwIP follows the carrier. */
+static void
+lwipg_link_changed(bool up)
+{
+	lwipg_core_lock();
+	if (up)
+		netif_set_link_up(&lwipg_netif);
+	else
+		netif_set_link_down(&lwipg_netif);
+	lwipg_core_unlock();
 }
 
 static ip4_addr_t
@@ -140,5 +157,6 @@ lwipg_netif_init(void)
 	netif_set_up(&lwipg_netif);
 	if (vtnet0->vs_link_up)
 		netif_set_link_up(&lwipg_netif);
+	vtnet_set_link_handler(vtnet0, lwipg_link_changed);
 	return 0;
 }
