@@ -49,6 +49,7 @@ struct lwipg_stats {
 	uint64_t	ls_tx_csum_offload;	/* TCP checksums left to the device */
 	uint64_t	ls_tx_csum_unparsed;	/* ... that could not be */
 	uint64_t	ls_rx_csum_trusted;	/* lwIP's check skipped */
+	uint64_t	ls_echo_blocked;	/* echo tcp_write refused */
 };
 extern struct lwipg_stats lwipg_stats;
 

@@ -16,6 +16,7 @@
 
 #define ECHO_PORT	7
 #define DISCARD_PORT	9
+#define ECHO_POLL_TICKS	1	/* retry a blocked echo every 500 ms */
 
 static void
 udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
@@ -30,7 +31,9 @@ udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
  * TCP echo state per connection: received data not yet written back.
  * Data is written back as send-buffer space allows, in order, and only
  * what has been queued for sending is acknowledged to the peer (so the
- * peer's window, not our memory, absorbs a slow reader).
+ * peer's window, not our memory, absorbs a slow reader).  When tcp_write
+ * fails for want of memory with nothing of ours in flight, no sent
+ * callback will come: the poll callback retries.
  */
 struct echo_conn {
 	struct pbuf	*ec_pending;	/* chain still to write back */
@@ -46,6 +49,7 @@ echo_free(struct tcp_pcb *pcb, struct echo_conn *ec)
 		tcp_recv(pcb, NULL);
 		tcp_sent(pcb, NULL);
 		tcp_err(pcb, NULL);
+		tcp_poll(pcb, NULL, 0);
 	}
 	if (ec != NULL) {
 		if (ec->ec_pending != NULL)
@@ -54,12 +58,27 @@ echo_free(struct tcp_pcb *pcb, struct echo_conn *ec)
 	}
 }
 
+/* Opens the receive window by n bytes (tcp_recved takes 16 bits). */
+static void
+echo_recved(struct tcp_pcb *pcb, uint32_t n)
+{
+	u16_t step;
+
+	while (n != 0) {
+		step = n > UINT16_MAX ? UINT16_MAX : (u16_t)n;
+		tcp_recved(pcb, step);
+		n -= step;
+	}
+}
+
 /* Writes back as much pending data as fits; closes once drained. */
 static void
 echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
 {
 	struct pbuf *q;
-	u16_t len, done = 0;
+	uint32_t done = 0;
+	u16_t len;
+	err_t err;
 
 	while ((q = ec->ec_pending) != NULL) {
 		len = (u16_t)(q->len - ec->ec_off);
@@ -67,9 +86,12 @@ echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
 			len = tcp_sndbuf(pcb);
 		if (len == 0)
 			break;
-		if (tcp_write(pcb, (u8_t *)q->payload + ec->ec_off, len,
-		    TCP_WRITE_FLAG_COPY) != ERR_OK)
+		err = tcp_write(pcb, (u8_t *)q->payload + ec->ec_off, len,
+		    TCP_WRITE_FLAG_COPY);
+		if (err != ERR_OK) {
+			lwipg_stats.ls_echo_blocked++;
 			break;
+		}
 		done += len;
 		ec->ec_off += len;
 		if (ec->ec_off == q->len) {
@@ -82,7 +104,7 @@ echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
 	}
 	if (done != 0) {
 		tcp_output(pcb);
-		tcp_recved(pcb, done);
+		echo_recved(pcb, done);
 	}
 	if (ec->ec_pending == NULL && ec->ec_closing) {
 		echo_free(pcb, ec);
@@ -96,6 +118,16 @@ tcp_echo_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	(void)len;
 	if (arg != NULL)
 		echo_push(pcb, arg);
+	return ERR_OK;
+}
+
+static err_t
+tcp_echo_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct echo_conn *ec = arg;
+
+	if (ec != NULL && ec->ec_pending != NULL)
+		echo_push(pcb, ec);
 	return ERR_OK;
 }
 
@@ -164,6 +196,7 @@ echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	tcp_recv(pcb, tcp_echo_recv);
 	tcp_sent(pcb, tcp_echo_sent);
 	tcp_err(pcb, tcp_echo_err);
+	tcp_poll(pcb, tcp_echo_poll, ECHO_POLL_TICKS);
 	return ERR_OK;
 }
 
