@@ -35,6 +35,8 @@ MEM		?= 256M
 ACCEL		?= auto
 MACHINE		?= q35
 NET		?= tap
+NS		?= unisr
+CMDLINE		?=
 
 KASSERT		?= 1
 
@@ -202,19 +204,19 @@ bench: $(DEPS_STAMP)
 run: $(DEPS_STAMP)
 	$(MAKE) all
 	SMP=$(SMP) QUEUES=$(QUEUES) MEM=$(MEM) MACHINE=$(MACHINE) ACCEL=$(ACCEL) \
-		NET=$(NET) bash scripts/run.sh
+		NET=$(NET) CMDLINE="$(CMDLINE)" NS=$(NS) bash scripts/run.sh
 
 # Clients in the `make run` namespace, against a guest already running.
 GUEST		?= 10.0.2.15
 
 ping:
-	ip netns exec unisr ping -c 5 $(GUEST)
+	ip netns exec $(NS) ping -c 5 $(GUEST)
 
 iperf:
-	ip netns exec unisr iperf -c $(GUEST) -t 10
+	ip netns exec $(NS) iperf -c $(GUEST) -t 10
 
 ns-shell:
-	ip netns exec unisr $${SHELL:-/bin/sh}
+	ip netns exec $(NS) $${SHELL:-/bin/sh}
 
 debug: $(DEPS_STAMP)
 	$(MAKE) all

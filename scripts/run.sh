@@ -9,9 +9,16 @@
 #    (10.0.2.15) with `ip netns exec unisr ...`, or `make ping`, `make
 #    iperf`, `make ns-shell`.  Nothing is added outside the namespace.
 #  NET=user: QEMU user networking (one queue, no root), with guest ports
-#    7 (echo) and 5001 (iperf2) forwarded from localhost.
+#    7 (echo), 5001 (iperf2) and 5201 (iperf3) forwarded from localhost.
 #
-# Leave QEMU with Ctrl-A x.  Environment: SMP, QUEUES, MEM, MACHINE, ACCEL.
+# Once the guest prints READY, the exact commands to reach it (with the
+# address it really got, e.g. from ip=dhcp) are printed on the terminal;
+# the serial output is also logged to build/run-serial.log for that.
+# CMDLINE="..." boots build/unisr.elf directly with that kernel command
+# line instead of the GRUB ISO (whose command line is fixed).
+#
+# Leave QEMU with Ctrl-A x.  Environment: SMP, QUEUES, MEM, MACHINE, ACCEL,
+# NET, CMDLINE, NS (the namespace name, default unisr).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 smp=${SMP:-4}
@@ -19,10 +26,13 @@ queues=${QUEUES:-$smp}
 mem=${MEM:-256M}
 machine=${MACHINE:-q35}
 net=${NET:-tap}
-ns=unisr
+cmdline=${CMDLINE:-}
+serial_log="$top/build/run-serial.log"
+ready_wait=600		# half-seconds the hint printer waits for READY
+ns=${NS:-unisr}
+guest=10.0.2.15		# the default ip=; NET=user forwards ports to it
 tap=tap0
 host_cidr=10.0.2.2/24
-guest=10.0.2.15
 
 accel=$(/usr/bin/python3 "$top/scripts/accel.py" --kernel "$top/build/unisr.elf")
 qaccel=$accel
@@ -46,24 +56,59 @@ tap)
 	prefix=(ip netns exec "$ns")
 	netargs=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,queues=$queues,vhost=off"
 	    -device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on")
-	echo "run: network namespace $ns, tap $tap ($host_cidr); the guest is $guest"
-	echo "run: try: ip netns exec $ns ping $guest"
-	echo "run:      ip netns exec $ns iperf -c $guest"
-	echo "run:      (or make ping, make iperf, make ns-shell from another terminal)"
+	echo "run: network namespace $ns, tap $tap ($host_cidr)"
 	;;
 user)
 	queues=1
-	netargs=(-netdev "user,id=n0,net=10.0.2.0/24,host=10.0.2.2,hostfwd=tcp:127.0.0.1:7007-$guest:7,hostfwd=tcp:127.0.0.1:5001-$guest:5001"
+	netargs=(-netdev "user,id=n0,net=10.0.2.0/24,host=10.0.2.2,hostfwd=tcp:127.0.0.1:7007-$guest:7,hostfwd=tcp:127.0.0.1:5001-$guest:5001,hostfwd=tcp:127.0.0.1:5201-$guest:5201"
 	    -device "virtio-net-pci,netdev=n0")
-	echo "run: user networking: localhost:7007 -> guest echo (7), localhost:5001 -> guest iperf2 (5001)"
+	echo "run: user networking: localhost:7007 -> guest echo (7), localhost:5001 -> iperf2 (5001), localhost:5201 -> iperf3 (5201)"
 	;;
 *)
 	echo "run: NET must be tap or user" >&2
 	exit 1
 	;;
 esac
+# Prints how to reach the guest once it is READY.  QEMU has the terminal
+# in raw mode, hence the carriage returns.
+hints() {
+	local i line addr
+	for ((i = 0; i < ready_wait; i++)); do
+		line=$(grep -a -m1 '^READY ' "$serial_log" 2>/dev/null | tr -d '\r') || true
+		if [ -n "$line" ]; then
+			addr=$(sed -n 's/.* ip=\([^/ ]*\).*/\1/p' <<<"$line")
+			if [ "$addr" = none ] || [ -z "$addr" ]; then
+				printf '\r\nrun: the guest is READY but has no IPv4 address\r\n'
+			elif [ "$net" = tap ]; then
+				printf '\r\nrun: the guest is READY at %s; from another terminal:\r\n' "$addr"
+				printf 'run:   ip netns exec %s ping %s\r\n' "$ns" "$addr"
+				printf 'run:   ip netns exec %s iperf -c %s\r\n' "$ns" "$addr"
+				printf 'run:   ip netns exec %s iperf3 -c %s\r\n' "$ns" "$addr"
+				printf 'run:   (or make ping, make iperf, make iperf3, make ns-shell)\r\n'
+			else
+				printf '\r\nrun: the guest is READY; from another terminal:\r\n'
+				printf 'run:   iperf -c 127.0.0.1 -p 5001\r\n'
+				printf 'run:   iperf3 -c 127.0.0.1 -p 5201\r\n'
+				printf 'run:   nc 127.0.0.1 7007   (echo)\r\n'
+			fi
+			return
+		fi
+		sleep 0.5
+	done
+}
+
+boot=(-cdrom "$top/build/unisr.iso" -boot d)
+[ -n "$cmdline" ] && boot=(-kernel "$top/build/unisr.elf" -append "$cmdline")
+
 echo "run: accel=$accel smp=$smp queues=$queues mem=$mem machine=$machine (quit: Ctrl-A x)"
-exec "${prefix[@]}" qemu-system-x86_64 -machine "$machine" -accel "$qaccel" \
-    -cpu max -smp "$smp" -m "$mem" -display none -serial mon:stdio \
+mkdir -p "$(dirname "$serial_log")"
+: >"$serial_log"
+hints &
+hint_pid=$!
+trap 'kill $hint_pid 2>/dev/null || true' EXIT
+"${prefix[@]}" qemu-system-x86_64 -machine "$machine" -accel "$qaccel" \
+    -cpu max -smp "$smp" -m "$mem" -display none \
+    -chardev "stdio,id=con0,mux=on,logfile=$serial_log" \
+    -serial chardev:con0 -mon chardev=con0 \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${netargs[@]}" \
-    -cdrom "$top/build/unisr.iso" -boot d
+    "${boot[@]}"
