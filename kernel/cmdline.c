@@ -12,8 +12,13 @@
  * validates the whole value before it stores anything, which is how a bad
  * value keeps the previous one.  Warnings are built with ksnprintf() into a
  * stack buffer and handed to the caller's callback.  cmdline_format()
- * walks the same table, so the output order is the table order.  The file
- * is freestanding: only compiler headers and kernel/printf.h.
+ * walks the same table, so the output order is the table order.  IPv6
+ * text is read into eight 16-bit groups with the position of its "::";
+ * cmdline_ip6_format() writes the RFC 5952 canonical form back and is
+ * also what `ifconfig` prints addresses with (lwIP's own ip6addr_ntoa()
+ * prints uppercase hex and compresses the first zero run, not the
+ * longest).  The file is freestanding: only compiler headers and
+ * kernel/printf.h.
  *
  * Locking: none; there is no shared or static mutable state.
  */
@@ -33,9 +38,19 @@
 #define CL_IPV4_OCTET_MAX	255
 #define CL_IPV4_OCTET_BITS	8
 
+/* IPv6 text (RFC 4291 section 2.2) and special prefixes (section 2.4). */
+#define CL_IPV6_GROUPS		8
+#define CL_IPV6_GROUP_DIGITS	4
+#define CL_GROUP_BITS		16
+#define CL_HEX_BITS		4
+#define CL_IPV6_MCAST_BYTE0	0xff	/* ff00::/8 */
+#define CL_IPV6_LL_BYTE0	0xfe	/* fe80::/10 */
+#define CL_IPV6_LL_BYTE1	0x80
+#define CL_IPV6_LL_BYTE1_MASK	0xc0
+
 #define CL_DECIMAL		10
-/* Room for a formatted value: "255.255.255.255/32" and friends. */
-#define CL_VALUE_MAX		32
+/* Room for a formatted value: "ffff:...:ffff/128" and friends. */
+#define CL_VALUE_MAX		(CMDLINE_IP6_ADDRSTRLEN + sizeof("/128"))
 
 struct cl_key {
 	const char	*ck_name;
@@ -209,23 +224,205 @@ cl_format_gw(const struct cmdline_config *cfg, char *buf, size_t size)
 	return (cl_format_ipv4(buf, size, cfg->cc_gw, ""));
 }
 
-/* ip6=auto|off */
+/*
+ * IPv6 addresses (RFC 4291 section 2.2).  The text is read into up to
+ * eight 16-bit groups, remembering where the one "::" stood (gap);
+ * the groups after it are then moved to the end and the hole zeroed.
+ */
+
+static int
+cl_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + CL_DECIMAL);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + CL_DECIMAL);
+	return (-1);
+}
+
+/*
+ * Parses an IPv6 address at *pp into out (network byte order) and advances
+ * *pp past it; the caller checks what follows.
+ */
+static int
+cl_parse_ipv6(const char **pp, uint8_t *out)
+{
+	uint16_t grp[CL_IPV6_GROUPS];
+	const char *p = *pp, *start;
+	int n = 0, gap = -1, ndig, h, i, j;
+	bool after_gap = false;
+	uint32_t v, v4;
+
+	if (p[0] == ':') {
+		if (p[1] != ':')
+			return (-CL_EINVAL);	/* a lone leading ':' */
+		gap = 0;
+		after_gap = true;
+		p += 2;
+	}
+	for (;;) {
+		start = p;
+		v = 0;
+		for (ndig = 0; (h = cl_hexval(*p)) >= 0; ndig++, p++)
+			if (ndig < CL_IPV6_GROUP_DIGITS)
+				v = (v << CL_HEX_BITS) | (uint32_t)h;
+		if (ndig == 0) {
+			/* No group: the address may end only after "::". */
+			if (!after_gap)
+				return (-CL_EINVAL);
+			break;
+		}
+		if (*p == '.') {
+			/* A dotted-quad tail: the last two groups. */
+			p = start;
+			if (n > CL_IPV6_GROUPS - 2 ||
+			    cl_parse_ipv4(&p, &v4) != 0)
+				return (-CL_EINVAL);
+			grp[n++] = (uint16_t)(v4 >> CL_GROUP_BITS);
+			grp[n++] = (uint16_t)v4;
+			break;
+		}
+		if (ndig > CL_IPV6_GROUP_DIGITS || n == CL_IPV6_GROUPS)
+			return (-CL_EINVAL);
+		grp[n++] = (uint16_t)v;
+		after_gap = false;
+		if (*p != ':')
+			break;
+		p++;
+		if (*p == ':') {
+			if (gap >= 0)
+				return (-CL_EINVAL);	/* a second "::" */
+			gap = n;
+			after_gap = true;
+			p++;
+		}
+	}
+	/* Without "::" all eight groups; with it, at least one is implied. */
+	if ((gap < 0 && n != CL_IPV6_GROUPS) ||
+	    (gap >= 0 && n >= CL_IPV6_GROUPS))
+		return (-CL_EINVAL);
+	for (i = CL_IPV6_GROUPS - 1, j = n - 1; gap >= 0 && j >= gap; i--, j--)
+		grp[i] = grp[j];
+	for (; gap >= 0 && i >= gap; i--)
+		grp[i] = 0;
+	for (i = 0; i < CL_IPV6_GROUPS; i++) {
+		out[2 * i] = (uint8_t)(grp[i] >> CL_IPV4_OCTET_BITS);
+		out[2 * i + 1] = (uint8_t)grp[i];
+	}
+	*pp = p;
+	return (0);
+}
+
+/*
+ * True for an address an interface may be given statically: not the
+ * unspecified address, loopback, multicast or link-local (RFC 4291
+ * section 2.4).
+ */
+static bool
+cl_ipv6_assignable(const uint8_t *a)
+{
+	uint8_t any = 0;
+	int i;
+
+	for (i = 0; i < CMDLINE_IP6_ADDR_LEN - 1; i++)
+		any |= a[i];
+	if (any == 0 && a[CMDLINE_IP6_ADDR_LEN - 1] <= 1)
+		return (false);			/* :: and ::1 */
+	if (a[0] == CL_IPV6_MCAST_BYTE0)
+		return (false);			/* ff00::/8 */
+	if (a[0] == CL_IPV6_LL_BYTE0 &&
+	    (a[1] & CL_IPV6_LL_BYTE1_MASK) == CL_IPV6_LL_BYTE1)
+		return (false);			/* fe80::/10 */
+	return (true);
+}
+
+int
+cmdline_ip6_format(const uint8_t *addr, char *buf, size_t size)
+{
+	uint16_t grp[CL_IPV6_GROUPS];
+	int best = -1, bestlen = 1, run, i, n, total = 0;
+
+	for (i = 0; i < CL_IPV6_GROUPS; i++)
+		grp[i] = (uint16_t)((addr[2 * i] << CL_IPV4_OCTET_BITS) |
+		    addr[2 * i + 1]);
+	/* The longest run of zero groups, the first of equals, if >= 2. */
+	for (i = 0; i < CL_IPV6_GROUPS; i += run > 0 ? run : 1) {
+		for (run = 0; i + run < CL_IPV6_GROUPS && grp[i + run] == 0;
+		    run++)
+			continue;
+		if (run > bestlen) {
+			best = i;
+			bestlen = run;
+		}
+	}
+	if (size == 0)
+		buf = NULL;
+	for (i = 0; i < CL_IPV6_GROUPS; i++) {
+		char *dst = ((size_t)total < size) ? buf + total : NULL;
+		size_t room = ((size_t)total < size) ? size - (size_t)total : 0;
+
+		if (i == best) {
+			/* "::" replaces the run and both its separators. */
+			n = ksnprintf(dst, room, "::");
+			i += bestlen - 1;
+		} else {
+			n = ksnprintf(dst, room, "%s%x",
+			    (i == 0 || i == best + bestlen) ? "" : ":",
+			    (unsigned)grp[i]);
+		}
+		if (n < 0)
+			return (n);
+		total += n;
+	}
+	return (total);
+}
+
+/* ip6=auto|off|ADDR/N */
 
 static int
 cl_parse_ip6(struct cmdline_config *cfg, const char *s)
 {
-	if (cl_streq(s, "auto"))
+	uint8_t addr[CMDLINE_IP6_ADDR_LEN];
+	uint32_t prefix;
+	int i;
+
+	if (cl_streq(s, "auto")) {
 		cfg->cc_ip6_auto = true;
-	else if (cl_streq(s, "off"))
+		cfg->cc_ip6_static = false;
+		return (0);
+	}
+	if (cl_streq(s, "off")) {
 		cfg->cc_ip6_auto = false;
-	else
+		cfg->cc_ip6_static = false;
+		return (0);
+	}
+	if (cl_parse_ipv6(&s, addr) != 0 || *s != '/' ||
+	    !cl_ipv6_assignable(addr))
 		return (-CL_EINVAL);
+	s++;
+	if (cl_parse_range(s, CMDLINE_IP6_PREFIX_MIN, CMDLINE_IP6_PREFIX_MAX,
+	    &prefix) != 0)
+		return (-CL_EINVAL);
+	cfg->cc_ip6_auto = true;
+	cfg->cc_ip6_static = true;
+	for (i = 0; i < CMDLINE_IP6_ADDR_LEN; i++)
+		cfg->cc_ip6_addr[i] = addr[i];
+	cfg->cc_ip6_prefix = (uint8_t)prefix;
 	return (0);
 }
 
 static int
 cl_format_ip6(const struct cmdline_config *cfg, char *buf, size_t size)
 {
+	char a[CMDLINE_IP6_ADDRSTRLEN];
+
+	if (cfg->cc_ip6_static) {
+		cmdline_ip6_format(cfg->cc_ip6_addr, a, sizeof(a));
+		return (ksnprintf(buf, size, "%s/%u", a,
+		    (unsigned)cfg->cc_ip6_prefix));
+	}
 	return (ksnprintf(buf, size, "%s", cfg->cc_ip6_auto ? "auto" : "off"));
 }
 
@@ -364,11 +561,17 @@ cl_lookup(const char *name)
 void
 cmdline_defaults(struct cmdline_config *cfg)
 {
+	int i;
+
 	cfg->cc_ip_mode = CMDLINE_IP_STATIC;
 	cfg->cc_ip_addr = CMDLINE_DEFAULT_IP_ADDR;
 	cfg->cc_ip_prefix = CMDLINE_DEFAULT_IP_PREFIX;
 	cfg->cc_gw = CMDLINE_DEFAULT_GW;
 	cfg->cc_ip6_auto = true;
+	cfg->cc_ip6_static = false;
+	for (i = 0; i < CMDLINE_IP6_ADDR_LEN; i++)
+		cfg->cc_ip6_addr[i] = 0;
+	cfg->cc_ip6_prefix = 0;
 	cfg->cc_isr_dispatch = CMDLINE_DISPATCH_DIRECT;
 	cfg->cc_isr_maxthreads = 0;
 	cfg->cc_isr_defaultqlimit = CMDLINE_DEFAULT_ISR_QLIMIT;

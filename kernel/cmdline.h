@@ -8,12 +8,13 @@
  * cmdline_defaults() filled, and reports every token it ignores through a
  * caller-supplied warning callback; cmdline_format() prints the resulting
  * configuration back in the input syntax, one key per line.  Keys are
- * matched exactly and case-sensitively; values too.
+ * matched exactly and case-sensitively; values too, except the hex digits
+ * of an IPv6 address.
  *
  * Known keys (defaults in brackets):
  *   ip=A.B.C.D/N (N 0..32) or ip=dhcp		[10.0.2.15/24, static]
  *   gw=A.B.C.D					[10.0.2.2]
- *   ip6=auto|off				[auto]
+ *   ip6=auto|off|ADDR/N (N 1..128)		[auto]
  *   net.isr.dispatch=direct|hybrid|deferred	[direct]
  *   net.isr.maxthreads=N (1..256)		[0: all CPUs]
  *   net.isr.defaultqlimit=N (1..10240)		[256]
@@ -26,6 +27,20 @@
  * ten), but REJECTED in the octets of a dotted quad ("10.0.2.015" is a bad
  * value), because other parsers read such octets as octal and the same
  * text must not name two addresses; a lone "0" octet is fine.
+ *
+ * IPv6: ip6=auto gives the interface its EUI-64 link-local address (and
+ * lets router advertisements add more); ip6=off gives it none; ip6=ADDR/N
+ * is a static address with prefix length N on top of what auto does.
+ * ADDR is any RFC 4291 section 2.2 text form: eight groups of 1..4 hex
+ * digits (either case), one "::" standing for one or more zero groups,
+ * and an optional dotted-quad tail in place of the last two groups (its
+ * octets follow the dotted-quad rule above).  ADDR must be a unicast
+ * address an interface can own: the unspecified address (::), loopback
+ * (::1), multicast (ff00::/8) and link-local (fe80::/10, which is always
+ * the automatic one) are bad values.  cmdline_ip6_format() prints an
+ * address in the RFC 5952 canonical form: lowercase, no leading zeros in
+ * a group, the longest run of two or more zero groups (the first of equal
+ * runs) as "::", and always hexadecimal, never a dotted-quad tail.
  *
  * Locking: none; these functions touch only the objects passed to them.
  */
@@ -60,6 +75,8 @@ enum cmdline_dispatch {
 
 /* Ranges of the numeric keys. */
 #define CMDLINE_IP_PREFIX_MAX		32
+#define CMDLINE_IP6_PREFIX_MIN		1
+#define CMDLINE_IP6_PREFIX_MAX		128
 #define CMDLINE_ISR_MAXTHREADS_MIN	1
 #define CMDLINE_ISR_MAXTHREADS_MAX	256
 #define CMDLINE_ISR_QLIMIT_MIN		1
@@ -67,7 +84,12 @@ enum cmdline_dispatch {
 #define CMDLINE_VTNET_QUEUES_MIN	1
 #define CMDLINE_VTNET_QUEUES_MAX	16
 
-/* Defaults; addresses in host byte order. */
+/* Bytes of an IPv6 address, and its longest text form, NUL included. */
+#define CMDLINE_IP6_ADDR_LEN		16
+#define CMDLINE_IP6_ADDRSTRLEN \
+	sizeof("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+
+/* Defaults; IPv4 addresses in host byte order. */
 #define CMDLINE_DEFAULT_IP_ADDR	0x0a00020fu	/* 10.0.2.15 */
 #define CMDLINE_DEFAULT_IP_PREFIX	24
 #define CMDLINE_DEFAULT_GW		0x0a000202u	/* 10.0.2.2 */
@@ -78,7 +100,11 @@ struct cmdline_config {
 	uint32_t		cc_ip_addr;	/* host byte order */
 	uint8_t			cc_ip_prefix;
 	uint32_t		cc_gw;		/* host byte order */
-	bool			cc_ip6_auto;
+	bool			cc_ip6_auto;	/* link-local (and SLAAC) */
+	/* ip6=ADDR/N: also this address (network byte order), auto on. */
+	bool			cc_ip6_static;
+	uint8_t			cc_ip6_addr[CMDLINE_IP6_ADDR_LEN];
+	uint8_t			cc_ip6_prefix;
 	enum cmdline_dispatch	cc_isr_dispatch;
 	uint32_t		cc_isr_maxthreads;	/* 0: all CPUs */
 	uint32_t		cc_isr_defaultqlimit;
@@ -126,11 +152,19 @@ int	cmdline_parse(struct cmdline_config *cfg, const char *line,
 /*
  * Writes one "key=value" line per known key (in the order above), each
  * ending in '\n', values formatted like the input syntax (ip=10.0.2.15/24
- * or ip=dhcp, maxthreads 0 prints as net.isr.maxthreads=all, queues 0 as
+ * or ip=dhcp, ip6=fd00:1::15/64 with the address in canonical form,
+ * maxthreads 0 prints as net.isr.maxthreads=all, queues 0 as
  * virtio_net.queues=max), with " (set)" appended to keys the command line
  * set.  Returns length like snprintf (buf may be NULL when size is 0).
  */
 int	cmdline_format(const struct cmdline_config *cfg, char *buf,
 	    size_t size);
+
+/*
+ * Writes the 16-byte address addr (network byte order) in the RFC 5952
+ * canonical text form described above, e.g. "fd00:1::15".  Returns
+ * length like snprintf; CMDLINE_IP6_ADDRSTRLEN bytes always suffice.
+ */
+int	cmdline_ip6_format(const uint8_t *addr, char *buf, size_t size);
 
 #endif /* KERNEL_CMDLINE_H */

@@ -115,7 +115,7 @@ cmd_netstat(int argc, char **argv)
 	printk("usage: netstat -i | -Q | -s\n");
 	return -1;
 }
-SHELL_CMD(netstat, "netstat -i: NIC queues; -Q: netisr; -s: stack input",
+SHELL_CMD(netstat, "netstat -i: NIC queues; -Q: netisr; -s: stack stats",
     cmd_netstat);
 
 /* Ring indices per rx queue, to diagnose a stalled queue. */

@@ -16,6 +16,7 @@
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
+#include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "kernel/shell.h"
 #include "lwip/dhcp.h"
@@ -98,10 +99,120 @@ lwipg_ip_string(char *buf, size_t len)
 	    prefix);
 }
 
+/*
+ * `ifconfig` prints, all read under the core lock:
+ *
+ *   vtnet0: inet <a.b.c.d/n|none> gw <a.b.c.d> mtu <n> mac <mac> <up|down>
+ *   vtnet0: inet6 <addr>/<prefix> <state>		one per IPv6 address
+ *   vtnet0: flags <names|-> checksum gen <names|none> check <names|none>
+ *
+ * The first line is a contract of its own (tests and scripts parse it).
+ * inet6 lines come in lwIP's slot order (slot 0 is the link-local
+ * address), the address in RFC 5952 form (cmdline_ip6_format); the prefix
+ * is the command line's for the ip6=ADDR/N address and 64 for the others
+ * (link-local, and SLAAC, which lwIP does only for /64 prefixes); the
+ * state is lwIP's: tentative (DAD running), preferred, deprecated,
+ * duplicate (DAD failed).  flags names the netif->flags bits that are
+ * set, in bit order; checksum lists what lwIP itself still generates on
+ * output and checks on input (netif->chksum_flags; the rest is left to
+ * the device), each list in bit order.
+ */
+struct lwipg_bit_name {
+	unsigned	 bn_bit;
+	const char	*bn_name;
+};
+
+static const struct lwipg_bit_name lwipg_netif_flag_names[] = {
+	{ NETIF_FLAG_UP, "UP" },
+	{ NETIF_FLAG_BROADCAST, "BROADCAST" },
+	{ NETIF_FLAG_LINK_UP, "LINK_UP" },
+	{ NETIF_FLAG_ETHARP, "ETHARP" },
+	{ NETIF_FLAG_ETHERNET, "ETHERNET" },
+	{ NETIF_FLAG_IGMP, "IGMP" },
+	{ NETIF_FLAG_MLD6, "MLD6" },
+};
+
+static const struct lwipg_bit_name lwipg_csum_gen_names[] = {
+	{ NETIF_CHECKSUM_GEN_IP, "ip" },
+	{ NETIF_CHECKSUM_GEN_UDP, "udp" },
+	{ NETIF_CHECKSUM_GEN_TCP, "tcp" },
+	{ NETIF_CHECKSUM_GEN_ICMP, "icmp" },
+	{ NETIF_CHECKSUM_GEN_ICMP6, "icmp6" },
+};
+
+static const struct lwipg_bit_name lwipg_csum_check_names[] = {
+	{ NETIF_CHECKSUM_CHECK_IP, "ip" },
+	{ NETIF_CHECKSUM_CHECK_UDP, "udp" },
+	{ NETIF_CHECKSUM_CHECK_TCP, "tcp" },
+	{ NETIF_CHECKSUM_CHECK_ICMP, "icmp" },
+	{ NETIF_CHECKSUM_CHECK_ICMP6, "icmp6" },
+};
+
+#define LWIPG_NBITS(t)	(sizeof(t) / sizeof((t)[0]))
+#define LWIPG_NAMES_MAX	64	/* longest list: "UP,BROADCAST,...,MLD6" */
+#define LWIPG_LL_PREFIX	64	/* fe80::/64 (RFC 4291 section 2.5.6) */
+
+/* The names of the bits set in v, comma-separated, or none if none. */
+static void
+lwipg_bit_names(char *buf, size_t size, unsigned v,
+    const struct lwipg_bit_name *t, size_t n, const char *none)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		if ((v & t[i].bn_bit) != 0 && len < size)
+			len += (size_t)ksnprintf(buf + len, size - len, "%s%s",
+			    len == 0 ? "" : ",", t[i].bn_name);
+	if (len == 0)
+		ksnprintf(buf, size, "%s", none);
+}
+
+static const char *
+lwipg_ip6_state_name(u8_t state)
+{
+	if (ip6_addr_istentative(state))
+		return "tentative";
+	if (ip6_addr_ispreferred(state))
+		return "preferred";
+	if (ip6_addr_isdeprecated(state))
+		return "deprecated";
+	if (ip6_addr_isduplicated(state))
+		return "duplicate";
+	return "invalid";
+}
+
+/* One "vtnet0: inet6 ..." line per IPv6 address.  Core lock held. */
+static void
+lwipg_print_inet6(void)
+{
+	const struct cmdline_config *c = &kernel_config;
+	uint8_t a[CMDLINE_IP6_ADDR_LEN];
+	char text[CMDLINE_IP6_ADDRSTRLEN];
+	unsigned prefix;
+	u8_t state;
+	int i;
+
+	for (i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		state = netif_ip6_addr_state(&lwipg_netif, i);
+		if (ip6_addr_isinvalid(state))
+			continue;
+		memcpy(a, netif_ip6_addr(&lwipg_netif, i)->addr, sizeof(a));
+		cmdline_ip6_format(a, text, sizeof(text));
+		prefix = LWIPG_LL_PREFIX;
+		if (c->cc_ip6_static &&
+		    memcmp(a, c->cc_ip6_addr, sizeof(a)) == 0)
+			prefix = c->cc_ip6_prefix;
+		printk("vtnet0: inet6 %s/%u %s\n", text, prefix,
+		    lwipg_ip6_state_name(state));
+	}
+}
+
 static int
 cmd_ifconfig(int argc, char **argv)
 {
-	char ip[24], gw[16];
+	char ip[24], gw[16], flags[LWIPG_NAMES_MAX], gen[LWIPG_NAMES_MAX];
+	char check[LWIPG_NAMES_MAX];
 	const uint8_t *m;
 
 	(void)argc;
@@ -117,24 +228,20 @@ cmd_ifconfig(int argc, char **argv)
 	printk("vtnet0: inet %s gw %s mtu %u mac %02x:%02x:%02x:%02x:%02x:%02x "
 	    "%s\n", ip, gw, lwipg_netif.mtu, m[0], m[1], m[2], m[3], m[4], m[5],
 	    netif_is_link_up(&lwipg_netif) ? "up" : "down");
+	lwipg_print_inet6();
+	lwipg_bit_names(flags, sizeof(flags), lwipg_netif.flags,
+	    lwipg_netif_flag_names, LWIPG_NBITS(lwipg_netif_flag_names), "-");
+	lwipg_bit_names(gen, sizeof(gen), lwipg_netif.chksum_flags,
+	    lwipg_csum_gen_names, LWIPG_NBITS(lwipg_csum_gen_names), "none");
+	lwipg_bit_names(check, sizeof(check), lwipg_netif.chksum_flags,
+	    lwipg_csum_check_names, LWIPG_NBITS(lwipg_csum_check_names),
+	    "none");
+	printk("vtnet0: flags %s checksum gen %s check %s\n", flags, gen,
+	    check);
 	lwipg_core_unlock();
 	return 0;
 }
 SHELL_CMD(ifconfig, "the network interface and its addresses", cmd_ifconfig);
-
-/* The glue's input counters (`netstat -s`). */
-void
-lwipg_print_stats(void)
-{
-	lwipg_core_lock();
-	printk("lwip: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
-	    "unknown-ethertype %lu tx-busy %lu\n", lwipg_stats.ls_zero_copy,
-	    lwipg_stats.ls_copied, lwipg_stats.ls_no_pbuf, lwipg_stats.ls_runts,
-	    lwipg_stats.ls_unknown_type, lwipg_stats.ls_tx_busy);
-	lwipg_core_unlock();
-	printk("netisr: unregistered-protocol drops %lu\n",
-	    netisr_get_unregistered_drops());
-}
 
 static int
 cmd_arp(int argc, char **argv)

@@ -31,6 +31,7 @@
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/netisr/netisr.h"
 #include "net/netisr/netisr_flow.h"
@@ -65,9 +66,11 @@ mbuf_to_pbuf(struct mbuf *m)
 	struct pbuf_custom *pc = (struct pbuf_custom *)(void *)rb->rb_upper;
 	struct pbuf *p;
 
+	LINK_STATS_INC(link.recv);
 	if (m->m_len > UINT16_MAX) {
 		m_freem(m);
 		lwipg_stats.ls_no_pbuf++;
+		LINK_STATS_INC(link.drop);
 		return NULL;
 	}
 	if (vtnet_rxbuf_scarce(m)) {
@@ -75,9 +78,11 @@ mbuf_to_pbuf(struct mbuf *m)
 		if (p != NULL)
 			pbuf_take(p, m->m_data, (u16_t)m->m_len);
 		m_freem(m);
-		if (p == NULL)
+		if (p == NULL) {
 			lwipg_stats.ls_no_pbuf++;
-		else
+			LINK_STATS_INC(link.memerr);
+			LINK_STATS_INC(link.drop);
+		} else
 			lwipg_stats.ls_copied++;
 		return p;
 	}

@@ -24,6 +24,7 @@
 #include "lwip/ethip6.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
+#include "lwip/stats.h"
 #include "net/lwip-glue/lwipg.h"
 #include "netif/ethernet.h"
 
@@ -60,6 +61,8 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 		flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 		if (flat == NULL) {
 			lwipg_stats.ls_tx_busy++;
+			LINK_STATS_INC(link.memerr);
+			LINK_STATS_INC(link.drop);
 			return ERR_MEM;
 		}
 		p = flat;
@@ -77,8 +80,10 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 	if (err != 0) {
 		pbuf_free(p);
 		lwipg_stats.ls_tx_busy++;
+		LINK_STATS_INC(link.drop);
 		return ERR_MEM;
 	}
+	LINK_STATS_INC(link.xmit);
 	return ERR_OK;
 }
 
@@ -124,6 +129,53 @@ to_ip4(uint32_t host_order)
 	return a;
 }
 
+#if LWIP_IPV6
+/*
+ * Adds ip6=ADDR/N.  Core lock held; the link-local address is already in
+ * slot 0, so this one takes slot 1.
+ *
+ * DAD: the address starts TENTATIVE and goes through duplicate address
+ * detection like the link-local one, because RFC 4862 section 5.4 asks
+ * for DAD on every unicast address, manual ones included, and a clash
+ * should show as "duplicate" in ifconfig rather than break a neighbour
+ * silently.  lwIP's nd6_tmr (1 s) sends one NS once the netif and link are
+ * up (LWIP_IPV6_DUP_DETECT_ATTEMPTS is 1) and makes it PREFERRED a tick
+ * later, so it is usable 1-2 s after link-up; until then lwIP neither
+ * answers to it nor sends from it.
+ *
+ * Lifetimes: IP6_ADDR_LIFE_STATIC (netif_add's default, set again here
+ * to say so) means nd6_tmr never ages it: valid and preferred forever.
+ *
+ * On-link: lwIP 2.1.3 has no per-address prefix length.  Its on-link test
+ * (nd6_is_prefix_in_netif) takes the /64 of every valid address with a
+ * static lifetime as on-link (RFC 5942), besides fe80::/10 and prefixes
+ * from router advertisements.  So with N = 64 the hosts of the subnet
+ * are reached directly, replies included (a reply first needs an on-link
+ * verdict for its destination, then the neighbour cache).  With N < 64,
+ * hosts outside the address's own /64 are off-link to lwIP and need a
+ * router learned from an RA: without one lwIP cannot even send them its
+ * neighbour advertisement (ERR_RTE), so their ND never completes.  With
+ * N > 64 the rest of the /64 is still treated as on-link.  N is kept in
+ * kernel_config and shown by ifconfig.
+ */
+static int
+lwipg_netif_add_ip6_static(const struct cmdline_config *c)
+{
+	ip6_addr_t a;
+	s8_t idx;
+
+	_Static_assert(sizeof(a.addr) == CMDLINE_IP6_ADDR_LEN,
+	    "ip6_addr_t holds 16 bytes");
+	memset(&a, 0, sizeof(a));
+	memcpy(a.addr, c->cc_ip6_addr, sizeof(a.addr));	/* network order */
+	if (netif_add_ip6_address(&lwipg_netif, &a, &idx) != ERR_OK || idx < 0)
+		return -ENOSPC;
+	netif_ip6_addr_set_valid_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
+	netif_ip6_addr_set_pref_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
+	return 0;
+}
+#endif
+
 /* Adds vtnet0 with the command line's addresses.  Core lock held. */
 int
 lwipg_netif_init(void)
@@ -153,6 +205,8 @@ lwipg_netif_init(void)
 		netif_create_ip6_linklocal_address(&lwipg_netif, 1);
 		lwipg_netif.ip6_autoconfig_enabled = 1;
 	}
+	if (c->cc_ip6_static && lwipg_netif_add_ip6_static(c) != 0)
+		printk("vtnet0: cannot add IPv6 address (no free slot)\n");
 #endif
 	netif_set_up(&lwipg_netif);
 	if (vtnet0->vs_link_up)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lwipg_sys.c: what lwIP needs from its platform in a NO_SYS build: the
- * core lock, a millisecond clock, random numbers, atoi, its timers, and
- * freeing pbufs from contexts that may not take the core lock.
+ * core lock and its assertion, the assertion hook, a millisecond clock,
+ * random numbers, atoi and its timers.
  *
  * lwIP's timers (sys_check_timeouts) run from a callout on CPU 0 every
  * tick, under the core lock.
@@ -10,7 +10,10 @@
  * Locking: lwipg_core (a test-and-set lock) protects all of lwIP; lwipg_owner
  * records the holding CPU in every build, so a transmit completion can
  * tell whether it runs inside linkoutput (lock already held here) or from
- * the driver's reclaim poller (must take it).
+ * the driver's reclaim poller (must take it).  lwipg_core_lock_checks is
+ * written only by the holder (it counts LWIP_ASSERT_CORE_LOCKED calls in
+ * KASSERT builds, so `netstat -s` proves the check runs); lwipg_assertions
+ * is atomic, since a failing assertion may not hold the lock.
  */
 #include <stddef.h>
 
@@ -18,13 +21,19 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/callout.h"
 #include "kernel/kassert.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "lwip/debug.h"
 #include "lwip/timeouts.h"
 #include "net/lwip-glue/lwipg.h"
 
 #define LWIPG_TIMER_TICKS	1	/* sys_check_timeouts every tick */
 #define US_PER_MS		1000
 #define LWIPG_NO_OWNER		0xffffffffu
+
+#ifdef LWIP_NOASSERT
+#error "LWIP_NOASSERT: lwIP's assertions must stay compiled in"
+#endif
 
 /*
  * The core lock is a test-and-test-and-set lock, not a ticket lock: with
@@ -38,6 +47,9 @@ static struct callout lwipg_timer;
 static uint64_t lwipg_rand_state;
 
 static uint32_t lwipg_owner = LWIPG_NO_OWNER;
+
+uint64_t lwipg_assertions;
+uint64_t lwipg_core_lock_checks;
 
 void
 lwipg_core_lock(void)
@@ -68,10 +80,26 @@ lwipg_core_owned(void)
 	    curcpu()->pc_id;
 }
 
+/*
+ * LWIP_ASSERT_CORE_LOCKED: lwIP calls this at its API entries and inputs.
+ * Counted only when the KASSERT is compiled in, so a growing count means
+ * the check really runs.
+ */
 void
 lwipg_assert_core_locked(void)
 {
 	KASSERT(lwipg_core_owned(), ("lwIP entered without the core lock"));
+#ifdef KASSERT_ENABLE
+	lwipg_core_lock_checks++;
+#endif
+}
+
+/* LWIP_PLATFORM_ASSERT: count the failure (netstat -s), then stop. */
+void
+lwipg_assert_fail(const char *msg, const char *file, int line)
+{
+	__atomic_fetch_add(&lwipg_assertions, 1, __ATOMIC_RELAXED);
+	panic("lwip: assertion \"%s\" failed at %s:%d", msg, file, line);
 }
 
 uint32_t

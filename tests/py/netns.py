@@ -24,7 +24,13 @@ namespace they created:
   `host_mac()` is the tap's MAC; `call()` runs a command inside and
   returns its exit code and output without raising; `ping()` runs
   iputils ping inside and parses its summary; `neigh()` reads the
-  namespace's neighbour (ARP) entry for an address on the tap.
+  namespace's neighbour (ARP) entry for an address on the tap;
+- for IPv6 (with ipv6=True): `add_host_addr6("fd00:1::2/64")` gives the
+  tap an IPv6 address without DAD (nodad: usable at once), which also
+  survives `make_tap()`; `addrs6()` lists the tap's IPv6 addresses;
+  `wait_ipv6_ready()` waits until none of them is tentative (the kernel's
+  own link-local address goes through DAD, about a second); `ping6()` is
+  `ping()` with -6; `neigh(addr, family=6)` reads an NDP entry.
 """
 
 import itertools
@@ -141,6 +147,7 @@ class NetNS:
         self.multi_queue = None         # no tap yet
         self.txqueuelen = TXQUEUELEN
         self.host_addrs = []            # IPv4 CIDRs on the tap, in order
+        self.host_addrs6 = []           # IPv6 CIDRs on the tap, in order
 
     # ---- life cycle ----------------------------------------------------
     @classmethod
@@ -201,6 +208,8 @@ class NetNS:
             raise NetNSError("%s has addresses: %s" % (self.tap, addrs))
         for cidr in self.host_addrs:
             self._apply_addr(cidr)
+        for cidr in self.host_addrs6:
+            self._apply_addr6(cidr)
 
     def _apply_addr(self, cidr):
         self.run([IP, "addr", "add", cidr, "dev", self.tap])
@@ -214,6 +223,45 @@ class NetNS:
         (e.g. "10.0.2.2/24"); make_tap() puts it back on a new tap."""
         self._apply_addr(cidr)
         self.host_addrs.append(cidr)
+
+    def _apply_addr6(self, cidr):
+        self.run([IP, "-6", "addr", "add", cidr, "dev", self.tap, "nodad"])
+        have = self.addrs6()
+        if cidr not in have:
+            raise NetNSError("%s: asked for %s, has %s" % (self.tap, cidr,
+                                                         have))
+
+    def add_host_addr6(self, cidr):
+        """Give the host side of the tap the IPv6 address `cidr` (e.g.
+        "fd00:1::2/64"), without duplicate address detection, so it is
+        usable at once; make_tap() puts it back on a new tap.  Needs a
+        namespace created with ipv6=True."""
+        if not self.ipv6:
+            raise NetNSError("add_host_addr6 needs NetNS.create(ipv6=True)")
+        self._apply_addr6(cidr)
+        self.host_addrs6.append(cidr)
+
+    def addrs6(self, tentative=False):
+        """The tap's IPv6 addresses as CIDR strings (link-local too);
+        tentative=True: only those still in duplicate address detection."""
+        out = self.run([IP, "-o", "-6", "addr", "show", "dev", self.tap]
+                       + (["tentative"] if tentative else [])).stdout
+        return re.findall(r"\binet6 (\S+)", out)
+
+    def wait_ipv6_ready(self, timeout=10.0, poll=0.1):
+        """Wait until the tap has an IPv6 link-local address and none of
+        its IPv6 addresses is tentative; returns addrs6()."""
+        deadline = time.monotonic() + timeout
+        while True:
+            have = self.addrs6()
+            pending = self.addrs6(tentative=True)
+            if not pending and any(a.startswith("fe80:") for a in have):
+                return have
+            if time.monotonic() > deadline:
+                raise NetNSError("%s: IPv6 not ready after %.0f s: %s, "
+                                 "tentative %s" % (self.tap, timeout, have,
+                                                   pending))
+            time.sleep(poll)
 
     def addrs4(self):
         """The tap's IPv4 addresses as CIDR strings."""
@@ -272,11 +320,19 @@ class NetNS:
         rc, out, err = self.call(argv, timeout=timeout)
         return Ping(argv, rc, out + err)
 
-    def neigh(self, addr):
+    def ping6(self, addr, count, interval=0.2, wait=2, timeout=PING_TIMEOUT):
+        """ping() over IPv6 (`ping -6`); addr may carry a %zone."""
+        argv = ["ping", "-6", "-n", "-c", str(count), "-i", str(interval),
+                "-W", str(wait), addr]
+        rc, out, err = self.call(argv, timeout=timeout)
+        return Ping(argv, rc, out + err)
+
+    def neigh(self, addr, family=4):
         """(lladdr or None, state) of the namespace's neighbour entry for
-        `addr` on the tap, or None when it has none."""
-        out = self.run([IP, "-4", "neigh", "show", "to", addr, "dev",
-                        self.tap]).stdout
+        `addr` on the tap (ARP, or NDP with family=6), or None when it has
+        none."""
+        out = self.run([IP, "-%d" % family, "neigh", "show", "to", addr,
+                        "dev", self.tap]).stdout
         for line in out.splitlines():
             f = line.split()
             if not f or f[0] != addr:

@@ -19,9 +19,12 @@ with mq=on):
   `arp` prints only `<ip> at <mac> on vtnet0` lines, one per address,
   among them `10.0.2.2 at <the tap's MAC>`;
 - -smp 2, 2 queues, with the empty and with the explicit command line:
-  `ifconfig` prints exactly the one line `vtnet0: inet 10.0.2.15/24 gw
-  10.0.2.2 mtu 1500 mac 52:54:00:12:34:56 up`, right after boot and again
-  after 20 answered pings;
+  `ifconfig` prints exactly three lines: `vtnet0: inet 10.0.2.15/24 gw
+  10.0.2.2 mtu 1500 mac 52:54:00:12:34:56 up`, then (once DAD is done,
+  within 20 s) `vtnet0: inet6 fe80::5054:ff:fe12:3456/64 preferred`, then
+  the flags line, `vtnet0: flags UP,BROADCAST,LINK_UP,ETHARP,ETHERNET,MLD6
+  checksum gen <list> check <list>`; the same again after 20 answered
+  pings;
 - -smp 2, 2 queues: after 20 good pings, 1,000 garbage frames (lengths
   uniform in 14..1514, the guest's MAC as destination, then random bytes:
   200 each of a random EtherType, IPv4 with random bytes, IPv4 with a
@@ -85,6 +88,11 @@ PING_WAIT = 2
 READY_FMT = "READY cpus=%d queues=%d ip=" + GUEST_CIDR + " mac=" + MAC
 IFCONFIG_LINE = ("vtnet0: inet %s gw %s mtu 1500 mac %s up"
                  % (GUEST_CIDR, GATEWAY, MAC))
+IFCONFIG_INET6_LL = "vtnet0: inet6 fe80::5054:ff:fe12:3456/64 preferred"
+IFCONFIG_FLAGS_RE = re.compile(
+    r"^vtnet0: flags UP,BROADCAST,LINK_UP,ETHARP,ETHERNET,MLD6 "
+    r"checksum gen (none|[a-z0-9,]+) check (none|[a-z0-9,]+)$")
+DAD_TIMEOUT = 20.0
 ARP_RE = re.compile(r"^(\d+\.\d+\.\d+\.\d+) at "
                     r"([0-9a-f]{2}(?::[0-9a-f]{2}){5}) on vtnet0$")
 PROTOCOLS = ["arp", "ether", "ip", "ip6", "test"]
@@ -365,9 +373,20 @@ def test_ping(qemu, netns, smp, queues, rss, cmdline):
 def test_ifconfig(qemu, netns, cmdline):
     con = boot_ip(qemu, netns, 2, 2, cmdline=cmdline)
     assert con.boot.ready == [READY_FMT % (2, 2)], con.boot.ready
-    assert con.run("ifconfig", timeout=CMD_TIMEOUT) == [IFCONFIG_LINE]
+    # The link-local address is tentative until lwIP's DAD is done.
+    deadline = time.monotonic() + DAD_TIMEOUT
+    while True:
+        out = con.run("ifconfig", timeout=CMD_TIMEOUT)
+        assert len(out) == 3 and out[0] == IFCONFIG_LINE, out
+        if out[1] == IFCONFIG_INET6_LL:
+            break
+        assert out[1] == IFCONFIG_INET6_LL.replace("preferred",
+                                                   "tentative"), out
+        assert time.monotonic() < deadline, out
+        time.sleep(0.5)
+    assert IFCONFIG_FLAGS_RE.match(out[2]), out
     ping_ok(netns)
-    assert con.run("ifconfig", timeout=CMD_TIMEOUT) == [IFCONFIG_LINE]
+    assert con.run("ifconfig", timeout=CMD_TIMEOUT) == out
     check_alive(con)
 
 

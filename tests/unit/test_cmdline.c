@@ -9,7 +9,10 @@
  * cc_set bit, the return value and the exact warning text (built from the
  * row, so a rejected row also proves the previous value was kept).  Further
  * tests cover several tokens, blanks, last-wins, the image path, long
- * tokens, long lines and the exact text of cmdline_format().  Warnings are
+ * tokens, long lines and the exact text of cmdline_format().  IPv6
+ * addresses have their own table (ip6_cases[]): each accepted spelling is
+ * checked byte for byte against the host's inet_pton() and its canonical
+ * RFC 5952 text against an exact string.  Warnings are
  * collected by a callback into a struct warn_log.
  *
  * Leading-zero policy under test: plain numbers and the prefix length
@@ -18,6 +21,7 @@
  * Locking: none; the tests share no state (Check forks per test).
  */
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,7 +76,9 @@ enum field {
 	F_IP_PREFIX,
 	F_IP_DHCP,	/* value: 1 for DHCP */
 	F_GW,
-	F_IP6,
+	F_IP6,		/* cc_ip6_auto */
+	F_IP6_STATIC,
+	F_IP6_PREFIX,
 	F_DISPATCH,
 	F_MAXTHREADS,
 	F_QLIMIT,
@@ -94,6 +100,10 @@ field_value(const struct cmdline_config *cfg, enum field f)
 		return (cfg->cc_gw);
 	case F_IP6:
 		return (cfg->cc_ip6_auto);
+	case F_IP6_STATIC:
+		return (cfg->cc_ip6_static);
+	case F_IP6_PREFIX:
+		return (cfg->cc_ip6_prefix);
 	case F_DISPATCH:
 		return ((uint32_t)cfg->cc_isr_dispatch);
 	case F_MAXTHREADS:
@@ -178,6 +188,64 @@ static const struct key_case key_cases[] = {
 	BAD("ip6=on", F_IP6, 1),
 	BAD("ip6=AUTO", F_IP6, 1),
 	BAD("ip6=", F_IP6, 1),
+	OK("ip6=fd00:1::15/64", F_IP6, 1, CMDLINE_SET_IP6),
+	OK("ip6=fd00:1::15/64", F_IP6_STATIC, 1, CMDLINE_SET_IP6),
+	OK("ip6=fd00:1::15/64", F_IP6_PREFIX, 64, CMDLINE_SET_IP6),
+	OK("ip6=2001:db8::1/1", F_IP6_PREFIX, 1, CMDLINE_SET_IP6),
+	OK("ip6=2001:db8::1/128", F_IP6_PREFIX, 128, CMDLINE_SET_IP6),
+	OK("ip6=2001:db8::1/0048", F_IP6_PREFIX, 48, CMDLINE_SET_IP6),
+	OK("ip6=auto", F_IP6_STATIC, 0, CMDLINE_SET_IP6),
+	OK("ip6=off", F_IP6_STATIC, 0, CMDLINE_SET_IP6),
+	/* The brief's list of bad forms, then more edges. */
+	BAD("ip6=::1::2", F_IP6_STATIC, 0),
+	BAD("ip6=::1::2/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7:8:9", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7:8:9/64", F_IP6_STATIC, 0),
+	BAD("ip6=fe80::/0", F_IP6_STATIC, 0),
+	BAD("ip6=fe80::/129", F_IP6_STATIC, 0),
+	BAD("ip6=gggg::/64", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7:8", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::/0", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/129", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/200", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/4294967360", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/-1", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/+64", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/64x", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1/64/64", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::g/64", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::1%tap0/64", F_IP6_STATIC, 0),
+	BAD("ip6=[fd00::1]/64", F_IP6_STATIC, 0),
+	BAD("ip6=:1::2/64", F_IP6_STATIC, 0),
+	BAD("ip6=1::2:/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:::2/64", F_IP6_STATIC, 0),
+	BAD("ip6=:::/64", F_IP6_STATIC, 0),
+	BAD("ip6=:/64", F_IP6_STATIC, 0),
+	BAD("ip6=12345::/64", F_IP6_STATIC, 0),
+	BAD("ip6=fd00::00001/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7:8::/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1:2:3:4:5:6:7:8/64", F_IP6_STATIC, 0),
+	BAD("ip6=1::2:3:4:5:6:7:8/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7:1.2.3.4/64", F_IP6_STATIC, 0),
+	BAD("ip6=1:2:3:4:5:6:7::1.2.3.4/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1.2.3.04/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1.2.3.256/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1.2.3/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1.2.3.4:5/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1.2.3.4.5/64", F_IP6_STATIC, 0),
+	BAD("ip6=1.2.3.4/64", F_IP6_STATIC, 0),
+	BAD("ip6=::a.b.c.d/64", F_IP6_STATIC, 0),
+	/* Addresses an interface cannot own. */
+	BAD("ip6=::/64", F_IP6_STATIC, 0),
+	BAD("ip6=::1/128", F_IP6_STATIC, 0),
+	BAD("ip6=ff02::1/64", F_IP6_STATIC, 0),
+	BAD("ip6=ff00::1/8", F_IP6_STATIC, 0),
+	BAD("ip6=fe80::1/64", F_IP6_STATIC, 0),
+	BAD("ip6=febf:ffff::1/64", F_IP6_STATIC, 0),
+	BAD("ip6=FE80::5054:ff:fe12:3456/64", F_IP6_STATIC, 0),
 
 	/* net.isr.dispatch= */
 	OK("net.isr.dispatch=direct", F_DISPATCH, CMDLINE_DISPATCH_DIRECT,
@@ -278,9 +346,147 @@ START_TEST(test_keys)
 }
 END_TEST
 
+/*
+ * ip6=ADDR/N that must be accepted: the token, the canonical text
+ * cmdline_ip6_format() must print for it, and the prefix.  The expected
+ * bytes come from the host's inet_pton() of the address part, an oracle
+ * independent of the parser under test.
+ */
+struct ip6_case {
+	const char	*ic_line;
+	const char	*ic_canon;
+	unsigned	 ic_prefix;
+};
+
+static const struct ip6_case ip6_cases[] = {
+	{ "ip6=fd00:1::15/64", "fd00:1::15", 64 },
+	{ "ip6=FD00:0001:0000:0000:0000:0000:0000:0015/64", "fd00:1::15", 64 },
+	{ "ip6=fD00:1:0:0::15/64", "fd00:1::15", 64 },
+	{ "ip6=2001:db8::1/128", "2001:db8::1", 128 },
+	{ "ip6=2001:0db8:0000:0000:0001:0000:0000:0001/48",
+	    "2001:db8::1:0:0:1", 48 },
+	{ "ip6=2001:db8:0:0:1:0:0:0/64", "2001:db8:0:0:1::", 64 },
+	{ "ip6=2001:db8:0:1:1:1:1:1/64", "2001:db8:0:1:1:1:1:1", 64 },
+	{ "ip6=1:0:0:2:0:0:0:3/64", "1:0:0:2::3", 64 },
+	{ "ip6=2001:db8:0:0:0:0:2:1/64", "2001:db8::2:1", 64 },
+	{ "ip6=1:2:3:4:5:6:7::/64", "1:2:3:4:5:6:7:0", 64 },
+	{ "ip6=::2:3:4:5:6:7:8/64", "0:2:3:4:5:6:7:8", 64 },
+	{ "ip6=1::8/64", "1::8", 64 },
+	{ "ip6=1::/1", "1::", 1 },
+	{ "ip6=::2/128", "::2", 128 },
+	{ "ip6=2001:db8::/32", "2001:db8::", 32 },
+	{ "ip6=abcd:EF01:2345:6789:abcd:ef01:2345:6789/128",
+	    "abcd:ef01:2345:6789:abcd:ef01:2345:6789", 128 },
+	{ "ip6=fe7f::1/64", "fe7f::1", 64 },
+	{ "ip6=fec0::1/10", "fec0::1", 10 },
+	{ "ip6=::ffff:10.0.2.15/96", "::ffff:a00:20f", 96 },
+	{ "ip6=64:ff9b::192.0.2.33/96", "64:ff9b::c000:221", 96 },
+	{ "ip6=1:2:3:4:5:6:1.2.3.4/64", "1:2:3:4:5:6:102:304", 64 },
+	{ "ip6=::0.0.0.2/64", "::2", 64 },
+	{ "ip6=2001:db8::1/0064", "2001:db8::1", 64 },
+};
+#define N_IP6_CASES	((int)(sizeof(ip6_cases) / sizeof(ip6_cases[0])))
+
+START_TEST(test_ip6_good)
+{
+	const struct ip6_case *c = &ip6_cases[_i];
+	struct cmdline_config cfg;
+	struct warn_log wl;
+	unsigned char want[16];
+	char text[FMT_BUF], *slash;
+
+	snprintf(text, sizeof(text), "%s", c->ic_line + strlen("ip6="));
+	slash = strchr(text, '/');
+	ck_assert_ptr_nonnull(slash);
+	*slash = '\0';
+	ck_assert_int_eq(inet_pton(AF_INET6, text, want), 1);
+
+	ck_assert_int_eq(parse(&cfg, &wl, c->ic_line), 0);
+	ck_assert(cfg.cc_ip6_static);
+	ck_assert(cfg.cc_ip6_auto);
+	ck_assert_uint_eq(cfg.cc_ip6_prefix, c->ic_prefix);
+	ck_assert_mem_eq(cfg.cc_ip6_addr, want, sizeof(want));
+	ck_assert_uint_eq(cfg.cc_set, CMDLINE_SET_IP6);
+
+	ck_assert_int_eq(cmdline_ip6_format(cfg.cc_ip6_addr, text,
+	    sizeof(text)), (int)strlen(c->ic_canon));
+	ck_assert_str_eq(text, c->ic_canon);
+	/* The canonical text reads back as the same address. */
+	ck_assert_int_eq(inet_pton(AF_INET6, text, want), 1);
+	ck_assert_mem_eq(cfg.cc_ip6_addr, want, sizeof(want));
+}
+END_TEST
+
+START_TEST(test_ip6_last_wins)
+{
+	struct cmdline_config cfg;
+	struct warn_log wl;
+	static const uint8_t fd00_1[16] = { 0xfd, 0x00, [15] = 0x01 };
+
+	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=off"), 0);
+	ck_assert(!cfg.cc_ip6_static);
+	ck_assert(!cfg.cc_ip6_auto);
+	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=auto"), 0);
+	ck_assert(!cfg.cc_ip6_static);
+	ck_assert(cfg.cc_ip6_auto);
+	/* A static address turns the link-local address back on. */
+	ck_assert_int_eq(parse(&cfg, &wl, "ip6=off ip6=fd00::1/64"), 0);
+	ck_assert(cfg.cc_ip6_static);
+	ck_assert(cfg.cc_ip6_auto);
+	ck_assert_mem_eq(cfg.cc_ip6_addr, fd00_1, sizeof(fd00_1));
+	/* A bad value keeps the earlier address and prefix. */
+	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=fd00::2/200"), 1);
+	ck_assert_str_eq(wl.wl_msg[0],
+	    "cmdline: ignoring ip6=fd00::2/200 (bad value)");
+	ck_assert(cfg.cc_ip6_static);
+	ck_assert_uint_eq(cfg.cc_ip6_prefix, 64);
+	ck_assert_mem_eq(cfg.cc_ip6_addr, fd00_1, sizeof(fd00_1));
+	ck_assert_uint_eq(cfg.cc_set, CMDLINE_SET_IP6);
+}
+END_TEST
+
+START_TEST(test_ip6_format_truncation)
+{
+	static const uint8_t a[16] = { 0xfd, 0x00, 0x00, 0x01, [15] = 0x15 };
+	static const char full[] = "fd00:1::15";
+	char buf[CMDLINE_IP6_ADDRSTRLEN];
+	size_t size;
+
+	ck_assert_int_eq(cmdline_ip6_format(a, NULL, 0), (int)strlen(full));
+	for (size = 1; size <= sizeof(full); size++) {
+		memset(buf, 'Z', sizeof(buf));
+		ck_assert_int_eq(cmdline_ip6_format(a, buf, size),
+		    (int)strlen(full));
+		ck_assert_uint_eq(strlen(buf), size - 1);
+		ck_assert(strncmp(buf, full, size - 1) == 0);
+		if (size < sizeof(buf))
+			ck_assert_int_eq(buf[size], 'Z');
+	}
+}
+END_TEST
+
+START_TEST(test_ip6_format_longest)
+{
+	static const uint8_t all_ones[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	static const uint8_t zero[16];
+	char buf[CMDLINE_IP6_ADDRSTRLEN];
+
+	/* The longest text fits CMDLINE_IP6_ADDRSTRLEN exactly. */
+	ck_assert_int_eq(cmdline_ip6_format(all_ones, buf, sizeof(buf)),
+	    (int)sizeof(buf) - 1);
+	ck_assert_str_eq(buf, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ck_assert_int_eq(cmdline_ip6_format(zero, buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "::");
+}
+END_TEST
+
 START_TEST(test_defaults)
 {
 	struct cmdline_config cfg;
+	int i;
 
 	memset(&cfg, 0xa5, sizeof(cfg));
 	cmdline_defaults(&cfg);
@@ -289,6 +495,10 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg.cc_ip_prefix, 24);
 	ck_assert_uint_eq(cfg.cc_gw, IP4(10, 0, 2, 2));
 	ck_assert(cfg.cc_ip6_auto);
+	ck_assert(!cfg.cc_ip6_static);
+	ck_assert_uint_eq(cfg.cc_ip6_prefix, 0);
+	for (i = 0; i < (int)sizeof(cfg.cc_ip6_addr); i++)
+		ck_assert_uint_eq(cfg.cc_ip6_addr[i], 0);
 	ck_assert_int_eq(cfg.cc_isr_dispatch, CMDLINE_DISPATCH_DIRECT);
 	ck_assert_uint_eq(cfg.cc_isr_maxthreads, 0);
 	ck_assert_uint_eq(cfg.cc_isr_defaultqlimit, 256);
@@ -572,30 +782,78 @@ START_TEST(test_format_set)
 	    "net.isr.defaultqlimit=10240 (set)\n"
 	    "virtio_net.queues=max\n"
 	    "console.echo=1\n");
+
+	/* ip6= prints the canonical form of any accepted spelling. */
+	parse(&cfg, &wl, "ip6=FD00:0001:0:0:0:0:0:0015/064");
+	cmdline_format(&cfg, buf, sizeof(buf));
+	ck_assert_str_eq(buf,
+	    "ip=10.0.2.15/24\n"
+	    "gw=10.0.2.2\n"
+	    "ip6=fd00:1::15/64 (set)\n"
+	    "net.isr.dispatch=direct\n"
+	    "net.isr.maxthreads=all\n"
+	    "net.isr.defaultqlimit=256\n"
+	    "virtio_net.queues=max\n"
+	    "console.echo=1\n");
+	parse(&cfg, &wl, "ip6=1:2:3:4:5:6:7.8.9.10/128");
+	cmdline_format(&cfg, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf,
+	    "\nip6=1:2:3:4:5:6:708:90a/128 (set)\n"));
+	/* The longest value there is. */
+	parse(&cfg, &wl,
+	    "ip6=fdff:ffff:ffff:ffff:ffff:ffff:255.255.255.254/128");
+	cmdline_format(&cfg, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf,
+	    "\nip6=fdff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128 (set)\n"));
 }
 END_TEST
+
+static const char *const roundtrip_lines[] = {
+	"ip=1.2.3.4/30 gw=1.2.3.5 net.isr.maxthreads=3 virtio_net.queues=16 "
+	    "ip6=off",
+	"ip=dhcp ip6=FD00:1:0000::0:15/64 console.echo=0",
+	"ip6=2001:db8:0:0:1:0:0:1/127",
+	"ip6=::ffff:10.0.2.15/96 net.isr.dispatch=deferred",
+	"ip6=1:2:3:4:5:6:7::/1",
+};
+#define N_ROUNDTRIP	((int)(sizeof(roundtrip_lines) / \
+	sizeof(roundtrip_lines[0])))
 
 START_TEST(test_format_roundtrip)
 {
 	struct cmdline_config a, b;
 	struct warn_log wl;
-	char buf[FMT_BUF], line[FMT_BUF], *p;
+	char buf[FMT_BUF], line[FMT_BUF], again[FMT_BUF], *p;
 	size_t slen = strlen(" (set)");
+	int i;
 
-	parse(&a, &wl, "ip=1.2.3.4/30 gw=1.2.3.5 net.isr.maxthreads=3 "
-	    "virtio_net.queues=16 ip6=off");
+	ck_assert_int_eq(parse(&a, &wl, roundtrip_lines[_i]), 0);
 	cmdline_format(&a, buf, sizeof(buf));
-	/* Turn the output into a command line: drop " (set)", join lines. */
+	/*
+	 * Turn the output into a command line: drop " (set)" and the
+	 * output-only spellings "all" and "max" (the defaults), join lines.
+	 */
 	snprintf(line, sizeof(line), "%s", buf);
 	while ((p = strstr(line, " (set)")) != NULL)
 		memmove(p, p + slen, strlen(p + slen) + 1);
+	for (i = 0; i < 2; i++) {
+		const char *drop = i == 0 ? "net.isr.maxthreads=all\n" :
+		    "virtio_net.queues=max\n";
+
+		size_t dlen = strlen(drop);
+
+		if ((p = strstr(line, drop)) != NULL)
+			memmove(p, p + dlen, strlen(p + dlen) + 1);
+	}
 	for (p = line; *p != '\0'; p++)
 		if (*p == '\n')
 			*p = ' ';
-	/* "all" and "max" are output-only spellings. */
 	ck_assert_int_eq(parse(&b, &wl, line), 0);
 	b.cc_set = a.cc_set;
 	ck_assert_mem_eq(&a, &b, sizeof(a));
+	/* Canonical output is a fixed point. */
+	cmdline_format(&b, again, sizeof(again));
+	ck_assert_str_eq(again, buf);
 }
 END_TEST
 
@@ -628,6 +886,13 @@ cmdline_suite(void)
 	tcase_add_loop_test(tc, test_keys, 0, N_KEY_CASES);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("ip6");
+	tcase_add_loop_test(tc, test_ip6_good, 0, N_IP6_CASES);
+	tcase_add_test(tc, test_ip6_last_wins);
+	tcase_add_test(tc, test_ip6_format_truncation);
+	tcase_add_test(tc, test_ip6_format_longest);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_null_and_empty);
@@ -643,7 +908,7 @@ cmdline_suite(void)
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_format_defaults);
 	tcase_add_test(tc, test_format_set);
-	tcase_add_test(tc, test_format_roundtrip);
+	tcase_add_loop_test(tc, test_format_roundtrip, 0, N_ROUNDTRIP);
 	tcase_add_test(tc, test_format_truncation);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -78,8 +78,37 @@ void lwipg_assert_core_locked(void);
 #define LWIP_NETIF_LINK_CALLBACK	1
 #define LWIP_SINGLE_NETIF		1
 
-#define LWIP_STATS			0
-#define LWIP_DEBUG			0
+/*
+ * Statistics, shown by `netstat -s` (lwipg_stats.c), which prints them
+ * itself with printk.  lwIP bumps them inside the stack, so they change
+ * only under the core lock and a copy taken under it is consistent.  The
+ * per-protocol blocks are lwIP's defaults once LWIP_STATS is on; they are
+ * spelled out because netstat -s prints exactly these.
+ */
+#define LWIP_STATS			1	/* netstat -s: lwIP's counters */
+#define LWIP_STATS_LARGE		1	/* u32: u16 counters wrap in seconds */
+#define LWIP_STATS_DISPLAY		0	/* lwIP's printer is not used */
+#define LINK_STATS			1
+#define ETHARP_STATS			1
+#define IPFRAG_STATS			1
+#define IP_STATS			1
+#define ICMP_STATS			1
+#define UDP_STATS			1
+#define TCP_STATS			1
+#define IP6_STATS			1
+#define IP6_FRAG_STATS			1
+#define ICMP6_STATS			1
+#define ND6_STATS			1
+#define MLD6_STATS			1
+#define MEM_STATS			1	/* heap: used, max, failures */
+#define MEMP_STATS			1	/* pools: used, max, failures */
+#define MIB2_STATS			0
+/*
+ * lwIP tests LWIP_DEBUG with #ifdef, so any value turns it on: LWIP_ERROR
+ * messages, TCP_OVERSIZE's extra checks and names in memp/stats.  Every
+ * *_DEBUG switch stays LWIP_DBG_OFF, so LWIP_DEBUGF prints nothing.
+ */
+#define LWIP_DEBUG			1	/* #ifdef'd by lwIP: see above */
 #define LWIP_PERF			0
 #define LWIP_NETIF_API			0
 #define LWIP_HAVE_LOOPIF		0

@@ -3,7 +3,9 @@
  * arch/cc.h: lwIP's compiler and platform glue for the freestanding
  * kernel: byte order, format macros (there is no <inttypes.h> in a
  * freestanding build), diagnostics through printk and assertions through
- * panic().
+ * lwipg_assert_fail() (lwipg_sys.c), which counts the failure where
+ * `netstat -s` shows it and then panics: a failed lwIP assertion means
+ * corrupted stack state.  LWIP_NOASSERT must stay undefined.
  */
 #ifndef LWIPG_ARCH_CC_H
 #define LWIPG_ARCH_CC_H
@@ -25,10 +27,14 @@
 #define LWIP_ERR_T		int
 
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* The glue's assertion hooks and counters (lwipg_sys.c, netstat -s). */
+extern uint64_t lwipg_assertions;	/* failed LWIP_ASSERTs, atomic */
+extern uint64_t lwipg_core_lock_checks;	/* core-lock assertions run */
+void lwipg_assert_fail(const char *msg, const char *file, int line)
+    __attribute__((noreturn));
 
 #define LWIP_PLATFORM_DIAG(x)	do { printk x; } while (0)
-#define LWIP_PLATFORM_ASSERT(x)	panic("lwip: assertion \"%s\" failed at %s:%d", \
-				    x, __FILE__, __LINE__)
+#define LWIP_PLATFORM_ASSERT(x)	lwipg_assert_fail(x, __FILE__, __LINE__)
 
 #endif /* LWIPG_ARCH_CC_H */
