@@ -152,11 +152,11 @@ to_ip4(uint32_t host_order)
  * from router advertisements.  So with N = 64 the hosts of the subnet
  * are reached directly, replies included (a reply first needs an on-link
  * verdict for its destination, then the neighbour cache).  With N < 64,
- * hosts outside the address's own /64 are off-link to lwIP and need a
- * router learned from an RA: without one lwIP cannot even send them its
- * neighbour advertisement (ERR_RTE), so their ND never completes.  With
- * N > 64 the rest of the /64 is still treated as on-link.  N is kept in
- * kernel_config and shown by ifconfig.
+ * hosts outside the address's own /64 would be off-link to lwIP and need
+ * a router learned from an RA; lwipg_nd6_gw (LWIP_HOOK_ND6_GET_GW) makes
+ * the whole /N on-link instead.  With N > 64 the rest of the /64 is still
+ * treated as on-link (lwIP asks the hook only about off-link addresses).
+ * N is kept in kernel_config and shown by ifconfig.
  */
 static int
 lwipg_netif_add_ip6_static(const struct cmdline_config *c)
@@ -173,6 +173,32 @@ lwipg_netif_add_ip6_static(const struct cmdline_config *c)
 	netif_ip6_addr_set_valid_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
 	netif_ip6_addr_set_pref_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
 	return 0;
+}
+
+/*
+ * LWIP_HOOK_ND6_GET_GW: the next hop for a destination lwIP finds
+ * off-link.  A destination inside the static address's /N (N < 64) is on
+ * the link, so it is its own next hop; anything else goes to a router
+ * (NULL: lwIP's default router selection).  Core lock held.
+ */
+const ip6_addr_t *
+lwipg_nd6_gw(struct netif *nif, const ip6_addr_t *dest)
+{
+	const struct cmdline_config *c = &kernel_config;
+	const uint8_t *d = (const uint8_t *)dest->addr;
+	unsigned full, rest;
+
+	(void)nif;
+	if (!c->cc_ip6_static)
+		return NULL;
+	full = c->cc_ip6_prefix / 8;
+	rest = c->cc_ip6_prefix % 8;
+	if (memcmp(d, c->cc_ip6_addr, full) != 0)
+		return NULL;
+	if (rest != 0 && ((d[full] ^ c->cc_ip6_addr[full]) &
+	    (uint8_t)(0xff << (8 - rest))) != 0)
+		return NULL;
+	return dest;
 }
 #endif
 

@@ -167,6 +167,22 @@ def test_static_address(qemu, netns6):
 
 
 @pytest.mark.requires_tap
+def test_static_short_prefix(qemu, netns6):
+    """ip6=fd00:1::15/48: a host outside the guest's /64 but inside its
+    /48 is on-link too (LWIP_HOOK_ND6_GET_GW), so its pings are answered
+    with no router on the link."""
+    host = "fd00:1:0:1::2"
+    netns6.add_host_addr6(host + "/48")
+    con = boot(qemu, netns6, cmdline="ip6=fd00:1::15/48")
+    wait_ifconfig(con, [INET6_LL, "vtnet0: inet6 fd00:1::15/48 preferred"])
+    assert host + "/48" in netns6.wait_ipv6_ready()
+    ping6_all(netns6, "fd00:1::15")
+    n = netns6.neigh("fd00:1::15", family=6)
+    assert n is not None and n[0] == MAC, n
+    check_alive(con)
+
+
+@pytest.mark.requires_tap
 def test_arping(qemu, netns6):
     con = boot(qemu, netns6)
     netns6.sysctl("net.ipv4.conf.%s.arp_accept" % netns6.tap, 1)

@@ -60,6 +60,12 @@ void lwipg_assert_core_locked(void);
 #define LWIP_IPV6_FRAG			1
 #define LWIP_IPV6_REASS			1
 #define IPV6_FRAG_COPYHEADER		1	/* 64-bit pointers: see ip6_frag.c */
+/* ip6=<addr>/N with N < 64: the whole /N is on-link (lwipg_netif.c) */
+#define LWIP_HOOK_ND6_GET_GW(nif, dest)	lwipg_nd6_gw(nif, dest)
+struct netif;
+struct ip6_addr;
+const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
+    const struct ip6_addr *dest);
 
 #define TCP_MSS				1460
 #define LWIP_WND_SCALE			1
