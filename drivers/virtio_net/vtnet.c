@@ -53,6 +53,11 @@
 #define VTNET_CFG_HASH_TYPES	20
 #define VTNET_S_LINK_UP		1
 #define VTNET_MTU_DEFAULT	1500
+#define VTNET_MTU_MIN		68	/* RFC 791: every IPv4 link carries 68 */
+#define VTNET_ETHER_VLAN_HLEN	18	/* Ethernet header plus one VLAN tag */
+/* The largest MTU one rx buffer holds (merged buffers are not used). */
+#define VTNET_MTU_MAX \
+	(VTNET_RX_BUF_SIZE - VTNET_HDR_LEN_HASH - VTNET_ETHER_VLAN_HLEN)
 #define VTNET_MAC_LOCAL		0x02	/* locally administered bit */
 #define VTNET_NAME_MAX		24
 #define VTNET_MIN_VECTORS	3	/* rx0, tx0, config */
@@ -436,6 +441,14 @@ vtnet_read_config(struct vtnet_softc *sc)
 	}
 	sc->vs_mtu = virtio_has(&sc->vs_vp, VTNET_F_MTU) ?
 	    cfg16(sc, VTNET_CFG_MTU) : VTNET_MTU_DEFAULT;
+	if (sc->vs_mtu > VTNET_MTU_MAX || sc->vs_mtu < VTNET_MTU_MIN) {
+		printk("vtnet0: device MTU %u outside %u..%u (what one rx "
+		    "buffer holds); using %u\n", sc->vs_mtu, VTNET_MTU_MIN,
+		    VTNET_MTU_MAX, sc->vs_mtu > VTNET_MTU_MAX ? VTNET_MTU_MAX :
+		    VTNET_MTU_MIN);
+		sc->vs_mtu = sc->vs_mtu > VTNET_MTU_MAX ? VTNET_MTU_MAX :
+		    VTNET_MTU_MIN;
+	}
 	sc->vs_link_up = !virtio_has(&sc->vs_vp, VTNET_F_STATUS) ||
 	    (cfg16(sc, VTNET_CFG_STATUS) & VTNET_S_LINK_UP) != 0;
 	sc->vs_rss = virtio_has(&sc->vs_vp, VTNET_F_RSS);
