@@ -215,6 +215,9 @@ ping:
 iperf:
 	ip netns exec $(NS) iperf -c $(GUEST) -t 10
 
+iperf3:
+	ip netns exec $(NS) iperf3 -c $(GUEST) -t 10
+
 ns-shell:
 	ip netns exec $(NS) $${SHELL:-/bin/sh}
 

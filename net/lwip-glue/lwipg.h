@@ -26,6 +26,7 @@ int	lwipg_init(void);
 int	lwipg_input_init(void);
 void	lwipg_apps_init(void);
 void	lwipg_ping_init(void);
+void	lwipg_iperf3_init(void);
 void	lwipg_timers_start(void);
 int	lwipg_netif_init(void);
 

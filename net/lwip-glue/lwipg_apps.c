@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lwipg_apps.c: the services: UDP and TCP echo (port 7), TCP discard
- * (port 9) and the iperf2 server (lwiperf, TCP port 5001).
+ * (port 9), the iperf2 server (lwiperf, TCP port 5001) and the iperf3
+ * server (lwipg_iperf3.c, TCP port 5201).
  *
  * Locking: lwIP calls these callbacks with the core lock held.
  */
@@ -253,6 +254,8 @@ lwipg_apps_init(void)
 	lwipg_ping_init();
 	if (lwiperf_start_tcp_server_default(iperf_report, NULL) == NULL)
 		printk("lwip: cannot start the iperf server\n");
+	lwipg_iperf3_init();
 	printk("echo: listening on udp/tcp %d, discard on tcp %d, iperf2 on "
-	    "tcp %d\n", ECHO_PORT, DISCARD_PORT, LWIPERF_TCP_PORT_DEFAULT);
+	    "tcp %d, iperf3 on tcp 5201\n", ECHO_PORT, DISCARD_PORT,
+	    LWIPERF_TCP_PORT_DEFAULT);
 }

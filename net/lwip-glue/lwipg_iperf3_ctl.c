@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lwipg_iperf3_ctl.c: the iperf3 server's control protocol: the state
+ * machine fed by the control connection's bytes (cookie, parameters,
+ * state bytes, the client's results), a small reader for the parameter
+ * JSON, the writer of our results JSON, and the start and end of the
+ * test.  lwipg_iperf3.c owns the connections and describes the design.
+ *
+ * The parameter reader looks up top-level keys of one flat JSON object
+ * (strings, numbers, true/false/null; nested values are skipped), which
+ * is all iperf3 sends; the client's results are read past, unparsed.
+ *
+ * Locking: the lwIP core lock, held by every caller (lwIP callbacks).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/tsc.h"
+#include "kernel/console.h"
+#include "kernel/libc.h"
+#include "kernel/printf.h"
+#include "lwip/tcp.h"
+#include "net/lwip-glue/lwipg_iperf3.h"
+
+static struct i3_test *const i3 = &lwipg_i3;
+static char i3_results[IPERF3_RESULTS_MAX];
+
+/* ---- the test ---------------------------------------------------------- */
+
+static void
+i3_put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+/* All streams are in: start the clock (and the senders, for -R). */
+int
+lwipg_i3_test_start(void)
+{
+	struct i3_conn *c;
+	uint32_t cap;
+
+	if (lwipg_i3_ctrl_state(I3_TEST_START) != I3_OK ||
+	    lwipg_i3_ctrl_state(I3_TEST_RUNNING) != I3_OK)
+		return I3_ABORT;
+	i3->it_phase = I3_RUNNING;
+	i3->it_start_us = uptime_us();
+	cap = IPERF3_TX_BUDGET / i3->it_parallel;
+	if (cap > TCP_SND_BUF)
+		cap = TCP_SND_BUF;
+	i3->it_txcap = cap < 4 * TCP_MSS ? 4 * TCP_MSS : cap;
+	if (!i3->it_reverse)
+		return I3_OK;
+	I3_FOREACH(c) {
+		if (c->ic_kind != I3_STREAM || c->ic_pcb == NULL)
+			continue;
+		lwipg_i3_send_start(c);
+	}
+	return I3_OK;
+}
+
+/* TEST_END: stop the clock; the streams stop counting and sending. */
+static int
+i3_test_end(void)
+{
+	i3->it_end_us = uptime_us();
+	i3->it_phase = I3_RESULTS_LEN;
+	lwipg_i3_streams_end();
+	return lwipg_i3_ctrl_state(I3_EXCHANGE_RESULTS);
+}
+
+/* Our results: length, JSON, then DISPLAY_RESULTS. */
+static int
+i3_send_results(void)
+{
+	uint64_t us = i3->it_end_us - i3->it_start_us, total = 0;
+	struct i3_conn *c;
+	const char *sep = "";
+	uint8_t len[4];
+	size_t n;
+	int r;
+
+	n = (size_t)ksnprintf(i3_results, sizeof(i3_results),
+	    "{\"cpu_util_total\":0,\"cpu_util_user\":0,"
+	    "\"cpu_util_system\":0,\"sender_has_retransmits\":%d,"
+	    "\"streams\":[", i3->it_reverse ? 0 : -1);
+	I3_FOREACH(c) {
+		if (c->ic_kind != I3_STREAM || n >= sizeof(i3_results))
+			continue;
+		total += c->ic_bytes;
+		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
+		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":-1,"
+		    "\"jitter\":0,\"errors\":0,\"packets\":0,"
+		    "\"start_time\":0,\"end_time\":%lu.%06lu}",
+		    sep, c->ic_id, c->ic_bytes,
+		    us / 1000000, us % 1000000);
+		sep = ",";
+	}
+	if (n < sizeof(i3_results))
+		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
+		    "]}");
+	if (n >= sizeof(i3_results))
+		return I3_ABORT;	/* cannot happen with 8 streams */
+	i3_put_be32(len, (uint32_t)n);
+	if ((r = lwipg_i3_ctrl_write(len, sizeof(len))) != I3_OK ||
+	    (r = lwipg_i3_ctrl_write(i3_results, n)) != I3_OK)
+		return r;
+	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms\n",
+	    lwipg_i3_stats.is_tests, i3->it_reverse ? "reverse" : "forward",
+	    i3->it_nstreams, total, us / 1000);
+	i3->it_phase = I3_DISPLAY;
+	return lwipg_i3_ctrl_state(I3_DISPLAY_RESULTS);
+}
+
+/* SERVER_ERROR, then i_errno and errno as big-endian 32-bit numbers. */
+static int
+i3_send_error(uint32_t ierrno)
+{
+	uint8_t b[9];
+
+	b[0] = (uint8_t)I3_SERVER_ERROR;
+	i3_put_be32(b + 1, ierrno);
+	i3_put_be32(b + 5, 0);
+	if (lwipg_i3_ctrl_write(b, sizeof(b)) != I3_OK)
+		return I3_ABORT;
+	printk("iperf3: test %lu refused: unsupported parameters (error %u)\n",
+	    lwipg_i3_stats.is_tests, ierrno);
+	return I3_DONE;
+}
+
+/* ---- a small JSON reader for the parameters --------------------------- */
+
+static const char *
+i3_json_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
+/* Past the string that starts at s ('"'), or NULL. */
+static const char *
+i3_json_string_end(const char *s)
+{
+	for (s++; *s != '"'; s++) {
+		if (*s == '\0')
+			return NULL;
+		if (*s == '\\' && *++s == '\0')
+			return NULL;
+	}
+	return s + 1;
+}
+
+/* Past the value at s (any type, nesting included), or NULL. */
+static const char *
+i3_json_skip(const char *s)
+{
+	unsigned depth = 0;
+
+	for (;;) {
+		switch (*s) {
+		case '\0':
+			return NULL;
+		case '"':
+			if ((s = i3_json_string_end(s)) == NULL)
+				return NULL;
+			if (depth == 0)
+				return s;
+			continue;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return s;	/* a bare value ended */
+			if (--depth == 0)
+				return s + 1;
+			break;
+		case ',':
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			if (depth == 0)
+				return s;
+			break;
+		default:
+			break;
+		}
+		s++;
+	}
+}
+
+/*
+ * The value of top-level key `key` in the NUL-terminated object `s`, or
+ * NULL (absent or malformed).  Keys are compared as raw bytes, which is
+ * exact for the plain names iperf3 uses.
+ */
+static const char *
+i3_json_get(const char *s, const char *key)
+{
+	const char *k, *e;
+	size_t klen = strlen(key);
+
+	s = i3_json_ws(s);
+	if (*s++ != '{')
+		return NULL;
+	for (;;) {
+		s = i3_json_ws(s);
+		if (*s != '"')
+			return NULL;
+		k = s + 1;
+		if ((e = i3_json_string_end(s)) == NULL)
+			return NULL;
+		s = i3_json_ws(e);
+		if (*s++ != ':')
+			return NULL;
+		s = i3_json_ws(s);
+		if ((size_t)(e - 1 - k) == klen && memcmp(k, key, klen) == 0)
+			return s;
+		if ((s = i3_json_skip(s)) == NULL)
+			return NULL;
+		s = i3_json_ws(s);
+		if (*s++ != ',')
+			return NULL;
+	}
+}
+
+/* A non-negative integer value (a fraction is dropped), or `dflt`. */
+static uint64_t
+i3_json_uint(const char *s, const char *key, uint64_t dflt)
+{
+	const char *v = i3_json_get(s, key);
+	uint64_t n = 0;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return dflt;
+	for (; *v >= '0' && *v <= '9' && n < UINT64_MAX / 10 - 9; v++)
+		n = n * 10 + (uint64_t)(*v - '0');
+	return n;
+}
+
+static bool
+i3_json_true(const char *s, const char *key)
+{
+	const char *v = i3_json_get(s, key);
+
+	return v != NULL && strncmp(v, "true", 4) == 0;
+}
+
+/* The parameters are in: check them, then CREATE_STREAMS. */
+static int
+i3_params(void)
+{
+	const char *j = i3->it_json;
+	uint64_t n;
+
+	if (i3_json_get(j, "udp") != NULL || i3_json_get(j, "sctp") != NULL ||
+	    i3_json_get(j, "bidirectional") != NULL)
+		return i3_send_error(I3_IEUNIMP);
+	n = i3_json_uint(j, "parallel", 1);
+	if (n < 1 || n > IPERF3_MAX_STREAMS)
+		return i3_send_error(I3_IENUMSTREAMS);
+	i3->it_parallel = (unsigned)n;
+	i3->it_reverse = i3_json_true(j, "reverse");
+	i3->it_time = (uint32_t)(i3_json_uint(j, "time", 0) +
+	    i3_json_uint(j, "omit", 0));
+	i3->it_limit = i3_json_uint(j, "num", 0);
+	if (i3->it_limit == 0)
+		i3->it_limit = i3_json_uint(j, "blockcount", 0) *
+		    i3_json_uint(j, "len", 0);
+	i3->it_nstreams = 0;
+	i3->it_sent = 0;
+	i3->it_phase = I3_STREAMS;
+	return lwipg_i3_ctrl_state(I3_CREATE_STREAMS);
+}
+
+/* ---- the control connection ------------------------------------------ */
+
+/* The current item (cookie, length or JSON) is complete. */
+static int
+i3_ctrl_item(void)
+{
+	uint32_t len = (uint32_t)i3->it_len[0] << 24 |
+	    (uint32_t)i3->it_len[1] << 16 | (uint32_t)i3->it_len[2] << 8 |
+	    i3->it_len[3];
+
+	i3->it_have = 0;
+	switch (i3->it_phase) {
+	case I3_COOKIE:
+		i3->it_phase = I3_PARAMS_LEN;
+		return lwipg_i3_ctrl_state(I3_PARAM_EXCHANGE);
+	case I3_PARAMS_LEN:
+		if (len == 0 || len > IPERF3_PARAMS_MAX)
+			return I3_ABORT;
+		i3->it_need = len;
+		i3->it_phase = I3_PARAMS;
+		return I3_OK;
+	case I3_PARAMS:
+		i3->it_json[i3->it_need] = '\0';
+		return i3_params();
+	case I3_RESULTS_LEN:
+		/* The client's results: read past them, unparsed. */
+		i3->it_need = len;
+		i3->it_phase = I3_RESULTS;
+		return len == 0 ? i3_send_results() : I3_OK;
+	case I3_RESULTS:
+		return i3_send_results();
+	default:
+		return I3_OK;
+	}
+}
+
+/* A state byte from the client. */
+static int
+i3_ctrl_byte(int8_t state)
+{
+	if (state == I3_CLIENT_TERMINATE)
+		return I3_ABORT;
+	if (state == I3_TEST_END && i3->it_phase == I3_RUNNING)
+		return i3_test_end();
+	if (state == I3_IPERF_DONE && i3->it_phase == I3_DISPLAY)
+		return I3_DONE;
+	return I3_OK;		/* anything else is ignored */
+}
+
+/* Feeds control bytes to the state machine: I3_OK, I3_DONE or I3_ABORT. */
+int
+lwipg_i3_ctrl_input(const uint8_t *d, size_t n)
+{
+	uint32_t k, want;
+	int r = I3_OK;
+
+	while (n > 0 && r == I3_OK) {
+		switch (i3->it_phase) {
+		case I3_COOKIE:
+		case I3_PARAMS_LEN:
+		case I3_RESULTS_LEN:
+		case I3_PARAMS:
+		case I3_RESULTS:
+			want = i3->it_phase == I3_COOKIE ? IPERF3_COOKIE_LEN :
+			    (i3->it_phase == I3_PARAMS_LEN ||
+			    i3->it_phase == I3_RESULTS_LEN) ? 4 : i3->it_need;
+			k = want - i3->it_have;
+			if (k > n)
+				k = (uint32_t)n;
+			if (i3->it_phase == I3_COOKIE)
+				memcpy(i3->it_cookie + i3->it_have, d, k);
+			else if (i3->it_phase == I3_PARAMS)
+				memcpy(i3->it_json + i3->it_have, d, k);
+			else if (i3->it_phase != I3_RESULTS)
+				memcpy(i3->it_len + i3->it_have, d, k);
+			i3->it_have += k;
+			if (i3->it_have == want)
+				r = i3_ctrl_item();
+			break;
+		default:
+			k = 1;
+			r = i3_ctrl_byte((int8_t)*d);
+			break;
+		}
+		d += k;
+		n -= k;
+	}
+	return r;
+}

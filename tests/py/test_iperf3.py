@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""iperf3 against the guest's own iperf3 server (lwipg_iperf3.c, TCP port
+5201), with Debian's iperf3 client from inside a network namespace the
+test creates.
+
+Proves:
+- `iperf3 -c 10.0.2.15 -t 3 -J` forward (the client sends), `-R` (the
+  guest sends) and `-P 4` each exit 0 with JSON whose
+  end.sum_received.bytes is positive and end.sum_received.bits_per_second
+  above a 10 Mbit/s sanity floor, with one end.streams entry per stream;
+  the guest prints `iperf3: test 1: <forward|reverse>, <n> streams, ...`
+  and its `iperf3` command counts 1 test, 1 completed, none aborted;
+- one test at a time: a second client while a test runs is refused
+  (non-zero exit, "busy" in its message), the running test still
+  completes, and the guest counts 1 completed and 1 denied;
+- a client killed with SIGKILL 1 s into its test (forward, then -R) is
+  counted as aborted and the server goes back to idle; the next test
+  then completes normally.
+
+Rates are recorded (record_property and stdout), not asserted beyond the
+floor: throughput is a benchmark, not a test.
+"""
+
+import json
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+GUEST_IP = "10.0.2.15"
+HOST_CIDR = "10.0.2.2/24"
+MEM = "128M"
+TEST_SECONDS = 3
+CLIENT_TIMEOUT = 60
+FLOOR_BPS = 10e6
+STATE_TIMEOUT = 30              # the guest reaching a state we wait for
+POLL = 0.5
+KILL_AFTER = 1.0
+
+STATE_RE = re.compile(r"^iperf3: port 5201 state (\w+) max-streams (\d+)$",
+                      re.M)
+COUNTERS_RE = re.compile(
+    r"^iperf3: tests (\d+) completed (\d+) aborted (\d+) denied (\d+) "
+    r"errors (\d+)$", re.M)
+# Printed when the results go out, possibly after the prompt on its line.
+DONE_RE = (r"iperf3: test (\d+): (forward|reverse), (\d+) streams, "
+           r"(\d+) bytes in (\d+) ms$")
+
+# mode: (iperf3 arguments, streams, direction the guest reports, smp,
+# queues).  -P 4 runs on one queue: with two RSS queues one stream now and
+# then stalls for seconds below this server (rx queue 0 stops receiving),
+# which blocks the client's writes; test_iperf.py covers multiqueue.
+MODES = {
+    "forward": ([], 1, "forward", 1, 1),
+    "reverse": (["-R"], 1, "reverse", 2, 2),
+    "P4": (["-P", "4"], 4, "forward", 2, 1),
+}
+
+
+def boot(qemu, netns, smp=1, queues=1):
+    netns.add_host_addr(HOST_CIDR)
+    return qemu(machine="pc", mem=MEM, smp=smp, prefix=netns.prefix(),
+                extra=netns.virtio_net_args(queues, rss=queues > 1))
+
+
+def client_argv(seconds, extra=(), as_json=True):
+    return (["iperf3", "-c", GUEST_IP, "-t", str(seconds)]
+            + (["-J"] if as_json else []) + list(extra))
+
+
+def server_state(con):
+    """(state, {tests, completed, aborted, denied, errors}) from `iperf3`."""
+    text = "\n".join(con.run("iperf3"))
+    s, c = STATE_RE.search(text), COUNTERS_RE.search(text)
+    assert s and c, text
+    keys = ("tests", "completed", "aborted", "denied", "errors")
+    return s.group(1), dict(zip(keys, map(int, c.groups())))
+
+
+def wait_state(con, pred, what):
+    """Poll `iperf3` until pred(state, counters) holds."""
+    deadline = time.monotonic() + STATE_TIMEOUT
+    while True:
+        state, counters = server_state(con)
+        if pred(state, counters):
+            return state, counters
+        assert time.monotonic() < deadline, (what, state, counters)
+        time.sleep(POLL)
+
+
+def check_result(out, streams, record_property, name):
+    """The client's JSON: sum_received above the floor, one entry per
+    stream; returns the received rate in bit/s."""
+    res = json.loads(out)
+    end = res["end"]
+    recv = end["sum_received"]
+    record_property(name + "_bps", recv["bits_per_second"])
+    print("iperf3 %s: %.1f Mbit/s received, %d bytes" % (
+        name, recv["bits_per_second"] / 1e6, recv["bytes"]))
+    assert recv["bytes"] > 0, end
+    assert recv["bits_per_second"] > FLOOR_BPS, end
+    assert len(end["streams"]) == streams, end["streams"]
+    return recv["bits_per_second"]
+
+
+class Client:
+    """An iperf3 client running in the background inside the namespace;
+    killed at exit if still running."""
+
+    def __init__(self, netns, argv):
+        self.proc = subprocess.Popen(netns.prefix() + argv,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def wait(self, timeout=CLIENT_TIMEOUT):
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out, err
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.communicate(timeout=CLIENT_TIMEOUT)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+@pytest.mark.requires_tap
+@pytest.mark.parametrize("mode", list(MODES))
+def test_iperf3_tcp(qemu, netns, mode, record_property):
+    args, streams, direction, smp, queues = MODES[mode]
+    con = boot(qemu, netns, smp, queues)
+    rc, out, err = netns.call(client_argv(TEST_SECONDS, args),
+                              timeout=CLIENT_TIMEOUT)
+    assert rc == 0, (out, err)
+    check_result(out, streams, record_property, mode)
+    m = con.wait_for(DONE_RE, timeout=STATE_TIMEOUT)
+    assert (m.group(1), m.group(2), int(m.group(3))) == (
+        "1", direction, streams), m.group(0)
+    assert int(m.group(4)) > 0, m.group(0)
+    state, counters = wait_state(con, lambda s, c: s == "idle",
+                                 "back to idle")
+    assert counters == {"tests": 1, "completed": 1, "aborted": 0,
+                        "denied": 0, "errors": 0}, counters
+    assert con.alive()
+
+
+@pytest.mark.requires_tap
+def test_iperf3_busy(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    with Client(netns, client_argv(TEST_SECONDS + 3)) as first:
+        wait_state(con, lambda s, c: s == "running", "first test running")
+        rc, out, err = netns.call(client_argv(1, as_json=False),
+                                  timeout=CLIENT_TIMEOUT)
+        assert rc != 0 and "busy" in out + err, (rc, out, err)
+        rc, out, err = first.wait()
+    assert rc == 0, (out, err)
+    check_result(out, 1, record_property, "busy_first")
+    state, counters = wait_state(con, lambda s, c: s == "idle",
+                                 "back to idle")
+    assert counters == {"tests": 1, "completed": 1, "aborted": 0,
+                        "denied": 1, "errors": 0}, counters
+    assert con.alive()
+
+
+@pytest.mark.requires_tap
+def test_iperf3_client_killed(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    for n, args in enumerate(([], ["-R"]), start=1):
+        with Client(netns, client_argv(10, args)) as victim:
+            wait_state(con, lambda s, c: s == "running", "test running")
+            time.sleep(KILL_AFTER)
+        state, counters = wait_state(
+            con, lambda s, c, n=n: s == "idle" and c["aborted"] == n,
+            "abort %d counted" % n)
+        assert counters["completed"] == 0, counters
+    rc, out, err = netns.call(client_argv(TEST_SECONDS),
+                              timeout=CLIENT_TIMEOUT)
+    assert rc == 0, (out, err)
+    check_result(out, 1, record_property, "after_kill")
+    state, counters = wait_state(con, lambda s, c: s == "idle",
+                                 "back to idle")
+    assert counters == {"tests": 3, "completed": 1, "aborted": 2,
+                        "denied": 0, "errors": 0}, counters
+    assert con.alive()
