@@ -78,7 +78,7 @@ ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
 .PHONY: all deps run test test-unit test-py test-full debug format clean \
-	bench-unit bench ping iperf ns-shell
+	bench-unit bench ping iperf iperf3 ns-shell
 
 all: $(ELF) $(ISO)
 

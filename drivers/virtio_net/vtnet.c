@@ -542,6 +542,7 @@ vtnet_attach(struct pci_dev *pd)
 	    sc->vs_mac[4], sc->vs_mac[5], sc->vs_nqueues, sc->vs_max_pairs,
 	    sc->vs_rss ? "on" : "off", sc->vs_hash ? "on" : "off",
 	    sc->vs_link_up ? "up" : "down");
+	vtnet_rx_watchdog_start(sc);
 	vtnet0 = sc;
 	return 0;
 fail:

@@ -43,6 +43,7 @@
 #define VTNET_QUEUE_SIZE_MAX	256
 #define VTNET_RX_BUF_SIZE	2048
 #define VTNET_RX_BUDGET		64
+#define VTNET_RX_WD_TICKS	5	/* idle rx doorbell period: 50 ms */
 #define VTNET_TX_MAX_SEGS	8
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
@@ -157,6 +158,10 @@ struct vtnet_rxq {
 	uint64_t		vrx_flows_untracked;
 	uint64_t		vrx_returns;
 	uint64_t		vrx_csum_completed;	/* NEEDS_CSUM done here */
+	uint64_t		vrx_starved;	/* polls that found it empty */
+	uint64_t		vrx_wd_kicks;	/* watchdog doorbells (CPU 0) */
+	uint64_t		vrx_wd_seen;	/* packets at the last check */
+	bool			vrx_was_starved; /* doorbell all once refilled */
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_tx_slot;
@@ -211,6 +216,8 @@ struct vtnet_softc {
 extern struct vtnet_softc *vtnet0;
 
 /* vtnet_rx.c */
+void	vtnet_rx_doorbell(struct vtnet_rxq *rxq);
+void	vtnet_rx_watchdog_start(struct vtnet_softc *sc);
 int	vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq);
 void	vtnet_rx_start(struct vtnet_rxq *rxq);
 bool	vtnet_rx_poll(void *arg);

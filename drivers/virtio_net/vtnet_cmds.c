@@ -130,11 +130,12 @@ vtnet_rings_print(struct vtnet_softc *sc)
 
 		printk("rx%u: avail %u published %u used %u last_used %u "
 		    "used_event %u avail_event %u nfree %u posted %u "
-		    "intr_off %d\n", q, vq->vq_avail_idx, vq->vq_avail_pub,
-		    vq->vq_used->vu_idx, vq->vq_last_used,
-		    *vring_used_event(vq->vq_avail, vq->vq_size),
+		    "intr_off %d starved %lu wd-kicks %lu\n", q,
+		    vq->vq_avail_idx, vq->vq_avail_pub, vq->vq_used->vu_idx,
+		    vq->vq_last_used, *vring_used_event(vq->vq_avail, vq->vq_size),
 		    *vring_avail_event(vq->vq_used, vq->vq_size), vq_nfree(vq),
-		    r->vrx_posted, vq->vq_intr_off);
+		    r->vrx_posted, vq->vq_intr_off, r->vrx_starved,
+		    r->vrx_wd_kicks);
 	}
 }
 

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "kernel/callout.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
@@ -99,6 +100,65 @@ vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
 		rxq->vrx_posted++;
 	}
 	return 0;
+}
+
+/*
+ * Rings rxq's doorbell without touching the ring (any CPU): the device
+ * rechecks the queue and, in QEMU, flushes the packets it parked on this
+ * queue's backend.
+ */
+void
+vtnet_rx_doorbell(struct vtnet_rxq *rxq)
+{
+	*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+}
+
+/*
+ * A packet that arrives on backend queue i but is steered by the
+ * device's RSS to queue j, while j has no buffer, is parked on i; QEMU
+ * flushes it only when queue i is notified, and stops reading backend i
+ * meanwhile.  So when a queue ran out of buffers, ring every queue's
+ * doorbell once it has buffers again, and (below) ring idle queues'
+ * doorbells now and then in case a starved moment went unseen.
+ */
+static void
+rx_doorbell_all(struct vtnet_softc *sc)
+{
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		vtnet_rx_doorbell(&sc->vs_rxq[q]);
+}
+
+static struct callout vtnet_rx_wd;
+
+/* CPU 0, every VTNET_RX_WD_TICKS: doorbell for queues with no traffic. */
+static void
+rx_watchdog(void *arg)
+{
+	struct vtnet_softc *sc = arg;
+	struct vtnet_rxq *rxq;
+	uint64_t seen;
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		rxq = &sc->vs_rxq[q];
+		seen = __atomic_load_n(&rxq->vrx_packets, __ATOMIC_RELAXED);
+		if (seen == rxq->vrx_wd_seen) {
+			vtnet_rx_doorbell(rxq);
+			rxq->vrx_wd_kicks++;
+		}
+		rxq->vrx_wd_seen = seen;
+	}
+	callout_reset(&vtnet_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
+}
+
+/* On CPU 0, after the queues are started. */
+void
+vtnet_rx_watchdog_start(struct vtnet_softc *sc)
+{
+	callout_init(&vtnet_rx_wd);
+	callout_reset(&vtnet_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
 }
 
 /* Publishes the pre-posted buffers; after DRIVER_OK. */
@@ -349,7 +409,7 @@ vtnet_rx_poll(void *arg)
 	vtnet_input_fn *input;
 	int n, nup = 0, i;
 	uint32_t len;
-	bool posted;
+	bool posted, starved = false;
 
 	rxq->vrx_polls++;
 	vq_intr_disable(vq);
@@ -358,7 +418,8 @@ vtnet_rx_poll(void *arg)
 		rb = vq_get_used(vq, &len);
 		if (rb == NULL)
 			break;
-		rxq->vrx_posted--;
+		if (--rxq->vrx_posted == 0)
+			starved = true;
 		if ((up[nup] = rx_frame(rxq, rb, len)) != NULL) {
 			nup++;
 			continue;
@@ -374,7 +435,15 @@ vtnet_rx_poll(void *arg)
 	 */
 	if (posted) {
 		vq_kick_prepare(vq);
-		*rxq->vrx_notify = (uint16_t)(2 * rxq->vrx_id);
+		vtnet_rx_doorbell(rxq);
+	}
+	if (starved) {
+		rxq->vrx_starved++;
+		rxq->vrx_was_starved = true;
+	}
+	if (rxq->vrx_was_starved && rxq->vrx_posted > 0) {
+		rxq->vrx_was_starved = false;
+		rx_doorbell_all(rxq->vrx_sc);
 	}
 	input = __atomic_load_n(&rxq->vrx_sc->vs_input, __ATOMIC_ACQUIRE);
 	for (i = 0; i < nup; i++)
