@@ -7,8 +7,8 @@ netns and console helpers).
 For -smp 1, 2 and 4 (queues = CPUs, RSS on with more than one), it boots
 build/unisr.elf, pings it 50 times (round-trip min/avg/max), runs an iperf2
 TCP client against the guest's lwiperf server for BENCH_SECONDS with 1 and
-4 parallel streams, and writes bench/results/system.json plus a markdown
-table.  Every number names the accelerator it ran on.  This is a benchmark,
+4 parallel streams, and an iperf3 -R client (the guest sends), and writes
+bench/results/system.json plus a markdown table.  Every number names the accelerator it ran on.  This is a benchmark,
 not a test: nothing here fails on a slow number.
 """
 
@@ -53,6 +53,18 @@ def iperf(ns, streams):
     return float(rates[-1])     # the [SUM] line comes last with -P > 1
 
 
+def iperf3_reverse(ns):
+    """Guest -> host: iperf3 -R against the guest's iperf3 server."""
+    rc, out, err = ns.call(["iperf3", "-c", GUEST_IP, "-R", "-t",
+                            str(BENCH_SECONDS), "-J"],
+                           timeout=BENCH_SECONDS * 6 + 30)
+    try:
+        bps = json.loads(out)["end"]["sum_received"]["bits_per_second"]
+    except (ValueError, KeyError):
+        return None
+    return None if rc != 0 else round(bps / 1e6, 1)
+
+
 def one(acc, smp):
     ns = nns.NetNS.create()
     con = None
@@ -71,6 +83,7 @@ def one(acc, smp):
                "ping_rtt_ms": [float(x) for x in m.groups()] if m else None}
         for s in STREAMS:
             row["iperf_tcp_%dstream_mbit" % s] = iperf(ns, s)
+        row["iperf3_reverse_mbit"] = iperf3_reverse(ns)
         return row
     finally:
         if con is not None:
@@ -88,13 +101,14 @@ def main():
         json.dump(doc, f, indent=2, sort_keys=True)
         f.write("\n")
     print("| smp = queues | accel | ping avg ms | iperf TCP 1 stream Mbit/s "
-          "| iperf TCP 4 streams Mbit/s |")
-    print("|---:|---|---:|---:|---:|")
+          "| iperf TCP 4 streams Mbit/s | iperf3 -R (guest sends) Mbit/s |")
+    print("|---:|---|---:|---:|---:|---:|")
     for r in rows:
         rtt = r["ping_rtt_ms"]
-        print("| %d | %s | %s | %s | %s |" % (
+        print("| %d | %s | %s | %s | %s | %s |" % (
             r["smp"], r["accel"], "%.3f" % rtt[1] if rtt else "-",
-            r["iperf_tcp_1stream_mbit"], r["iperf_tcp_4stream_mbit"]))
+            r["iperf_tcp_1stream_mbit"], r["iperf_tcp_4stream_mbit"],
+            r["iperf3_reverse_mbit"]))
     print("\n(%s; written to %s)" % (doc["date"], RESULTS))
 
 
