@@ -13,51 +13,51 @@
 #ifndef LWIPG_LWIPOPTS_H
 #define LWIPG_LWIPOPTS_H
 
-#define NO_SYS				1
+#define NO_SYS				1	/* no threads: core loops call in */
 #define SYS_LIGHTWEIGHT_PROT		0	/* all entries hold the core lock */
-#define LWIP_NETCONN			0
-#define LWIP_SOCKET			0
-#define LWIP_TIMERS			1
+#define LWIP_NETCONN			0	/* raw API only (needs no threads) */
+#define LWIP_SOCKET			0	/* likewise */
+#define LWIP_TIMERS			1	/* sys_check_timeouts from a callout */
 #define LWIP_ASSERT_CORE_LOCKED()	lwipg_assert_core_locked()
 void lwipg_assert_core_locked(void);
 
-#define MEM_ALIGNMENT			8
-#define MEM_SIZE			(4 * 1024 * 1024)
-#define MEMP_NUM_PBUF			1024
-#define MEMP_NUM_TCP_PCB		64
-#define MEMP_NUM_TCP_PCB_LISTEN		16
-#define MEMP_NUM_TCP_SEG		1024
-#define MEMP_NUM_UDP_PCB		16
-#define MEMP_NUM_SYS_TIMEOUT		16
-#define MEMP_NUM_REASSDATA		16
+#define MEM_ALIGNMENT			8	/* x86_64 pointers and u64 */
+#define MEM_SIZE			(4 * 1024 * 1024) /* copied tx data, 16 x 256K */
+#define MEMP_NUM_PBUF			1024	/* zero-copy tx references */
+#define MEMP_NUM_TCP_PCB		64	/* 16 echo + 8 iperf3 + TIME_WAIT */
+#define MEMP_NUM_TCP_PCB_LISTEN		16	/* echo, discard, iperf2, iperf3 */
+#define MEMP_NUM_TCP_SEG		1024	/* = TCP_SND_QUEUELEN */
+#define MEMP_NUM_UDP_PCB		16	/* echo, DHCP, spare */
+#define MEMP_NUM_SYS_TIMEOUT		16	/* lwIP's cyclic timers + ours */
+#define MEMP_NUM_REASSDATA		16	/* datagrams reassembled at once */
 #define IP_REASS_MAX_PBUFS		64	/* a 65,000-byte datagram: 45 frames */
 #define MEMP_NUM_FRAG_PBUF		128	/* ... and its 45 fragments out */
-#define PBUF_POOL_SIZE			1024
-#define PBUF_POOL_BUFSIZE		1536
-#define LWIP_PBUF_REF_T			uint16_t
-#define LWIP_SUPPORT_CUSTOM_PBUF	1
+#define PBUF_POOL_SIZE			1024	/* copies when rx rings run low */
+#define PBUF_POOL_BUFSIZE		1536	/* one full frame per pbuf */
+#define LWIP_PBUF_REF_T			uint16_t /* u8 wraps: many tx references */
+#define LWIP_SUPPORT_CUSTOM_PBUF	1	/* rx pbufs over driver buffers */
 
 #define LWIP_ARP			1
-#define ARP_TABLE_SIZE			64
-#define ARP_QUEUEING			1
-#define ETHARP_SUPPORT_STATIC_ENTRIES	1
+#define ARP_TABLE_SIZE			64	/* a /24 of peers without thrashing */
+#define ARP_QUEUEING			1	/* keep packets while ARP resolves */
+#define ETHARP_SUPPORT_STATIC_ENTRIES	1	/* for tests and tools */
 #define LWIP_ETHERNET			1
 #define LWIP_IPV4			1
-#define LWIP_IPV6			1
-#define LWIP_IPV6_AUTOCONFIG		1
+#define LWIP_IPV6			1	/* link-local, static ip6= */
+#define LWIP_IPV6_AUTOCONFIG		1	/* SLAAC with ip6=auto */
 #define LWIP_IPV6_MLD			1
 #define LWIP_ICMP			1
 #define LWIP_ICMP6			1
-#define LWIP_RAW			1
+#define LWIP_RAW			1	/* the guest's ping command */
 #define LWIP_UDP			1
 #define LWIP_TCP			1
-#define LWIP_DHCP			1
+#define LWIP_DHCP			1	/* ip=dhcp */
 #define LWIP_AUTOIP			0
-#define LWIP_IGMP			0
+#define LWIP_IGMP			0	/* no IPv4 multicast users */
 #define LWIP_DNS			0
 #define IP_REASSEMBLY			1
 #define IP_FRAG				1
-#define LWIP_IPV6_FRAG			1
+#define LWIP_IPV6_FRAG			1	/* big ping6 replies */
 #define LWIP_IPV6_REASS			1
 #define IPV6_FRAG_COPYHEADER		1	/* 64-bit pointers: see ip6_frag.c */
 /* ip6=<addr>/N with N < 64: the whole /N is on-link (lwipg_netif.c) */
@@ -67,22 +67,22 @@ struct ip6_addr;
 const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
     const struct ip6_addr *dest);
 
-#define TCP_MSS				1460
-#define LWIP_WND_SCALE			1
-#define TCP_RCV_SCALE			4
-#define TCP_WND				(256 * 1024)
-#define TCP_SND_BUF			(256 * 1024)
-#define TCP_SND_QUEUELEN		1024
-#define TCP_SNDLOWAT			32768
+#define TCP_MSS				1460	/* a full 1500-byte frame */
+#define LWIP_WND_SCALE			1	/* windows above 64 KiB */
+#define TCP_RCV_SCALE			4	/* 256 KiB >> 4 fits 16 bits */
+#define TCP_WND				(256 * 1024)	/* fill the path: throughput */
+#define TCP_SND_BUF			(256 * 1024)	/* likewise for sending */
+#define TCP_SND_QUEUELEN		1024	/* segments for TCP_SND_BUF */
+#define TCP_SNDLOWAT			32768	/* wake writers with room to spare */
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_PBUFS		64	/* bounds rx buffers lwIP holds */
 #define LWIP_TCP_SACK_OUT		1	/* tell the peer what arrived out of order */
 #define TCP_LISTEN_BACKLOG		0	/* lwiperf asks for 1: -P 4 lost SYNs */
 
-#define LWIP_CHECKSUM_CTRL_PER_NETIF	1
-#define LWIP_NETIF_STATUS_CALLBACK	1
-#define LWIP_NETIF_LINK_CALLBACK	1
-#define LWIP_SINGLE_NETIF		1
+#define LWIP_CHECKSUM_CTRL_PER_NETIF	1	/* device offloads (lwipg_csum.c) */
+#define LWIP_NETIF_STATUS_CALLBACK	1	/* address changes (DHCP) */
+#define LWIP_NETIF_LINK_CALLBACK	1	/* link changes from the driver */
+#define LWIP_SINGLE_NETIF		1	/* vtnet0 only: cheaper routing */
 
 /*
  * Statistics, shown by `netstat -s` (lwipg_stats.c), which prints them
@@ -118,7 +118,7 @@ const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
 #define LWIP_PERF			0
 #define LWIP_NETIF_API			0
 #define LWIP_HAVE_LOOPIF		0
-#define LWIP_RAND()			lwipg_rand()
+#define LWIP_RAND()			lwipg_rand()	/* ports, ISNs, DHCP xid */
 unsigned int lwipg_rand(void);
 
 #endif /* LWIPG_LWIPOPTS_H */
