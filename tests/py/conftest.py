@@ -157,10 +157,20 @@ _stale_checked = []
 @pytest.fixture
 def netns(request):
     """A fresh namespace with a multiqueue tap0; always deleted after."""
+    yield from _namespace(request, ipv6=False)
+
+
+@pytest.fixture
+def netns6(request):
+    """Like `netns`, with IPv6 enabled in the namespace."""
+    yield from _namespace(request, ipv6=True)
+
+
+def _namespace(request, ipv6):
     import netns as nsmod
     if not _stale_checked:
         _stale_checked.append(nsmod.cleanup_stale())
-    ns = nsmod.NetNS.create()
+    ns = nsmod.NetNS.create(ipv6=ipv6)
     try:
         yield ns
     finally:

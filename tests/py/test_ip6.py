@@ -36,7 +36,6 @@ import time
 
 import pytest
 
-import netns as nns
 
 MEM = "128M"
 SMP = 2
@@ -70,19 +69,6 @@ CSUM_NAMES = ["ip", "udp", "tcp", "icmp", "icmp6"]
 ARPING_RECEIVED_RE = re.compile(r"^Received (\d+) response\(s\)", re.M)
 ARPING_REPLY_RE = re.compile(
     r"^Unicast reply from (\S+) \[([0-9A-Fa-f:]+)\]", re.M)
-
-
-@pytest.fixture
-def netns6(request):
-    """A namespace like the `netns` fixture's, but with IPv6 enabled."""
-    ns = nns.NetNS.create(ipv6=True)
-    try:
-        yield ns
-    finally:
-        # QEMU holds the tap's queues: stop it before the namespace goes.
-        for con in getattr(request.node, "_unisr_consoles", []):
-            con.kill()
-        ns.delete()
 
 
 def boot(qemu, ns, cmdline=""):
