@@ -65,6 +65,22 @@ struct netisr_workstream {
 extern struct netisr_workstream netisr_ws[NETISR_MAXCPU];
 extern unsigned netisr_ncpus;
 
+/* netisr.c's state, shared with netisr_ctl.c only. */
+#define NETISR_DISPATCH_NAMES	4
+extern struct netisr_proto netisr_proto[NETISR_MAXPROT];
+extern struct spinlock netisr_reg_lock;	/* registration, limits */
+extern unsigned nws_array[NETISR_MAXCPU];
+extern unsigned nws_count;
+extern unsigned netisr_dispatch_policy;	/* changed under the barrier */
+extern unsigned netisr_defaultqlimit;
+extern unsigned netisr_maxqlimit;
+extern unsigned netisr_maxthreads;
+extern uint64_t netisr_unregistered_drops;
+extern const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES];
+
+bool	ns_streq(const char *a, const char *b);
+struct netisr_proto *proto_of(const struct netisr_handler *nhp);
+
 bool	netisr_poll_packets(unsigned cpu);
 bool	netisr_all_idle(void);
 void	netmsg_run_queue(unsigned cpu);
