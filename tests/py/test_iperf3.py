@@ -170,7 +170,7 @@ def test_iperf3_busy(qemu, netns, record_property):
 def test_iperf3_client_killed(qemu, netns, record_property):
     con = boot(qemu, netns)
     for n, args in enumerate(([], ["-R"]), start=1):
-        with Client(netns, client_argv(10, args)) as victim:
+        with Client(netns, client_argv(10, args)):
             wait_state(con, lambda s, c: s == "running", "test running")
             time.sleep(KILL_AFTER)
         state, counters = wait_state(

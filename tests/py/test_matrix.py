@@ -18,7 +18,7 @@ in a fresh namespace (queues > 1 with RSS) and proves:
 import pytest
 
 import test_echo
-from test_tcp16 import WS_ROW_RE
+from test_netisr import netstat_q
 
 GUEST_IP = "10.0.2.15"
 HOST_CIDR = "10.0.2.2/24"
@@ -67,14 +67,8 @@ def test_rows_cover_every_pair():
 
 def ip_rows(con):
     """{cpu: (handled, qdrops)} of the ip protocol in `netstat -Q`."""
-    out = con.run("netstat -Q")
-    rows = {}
-    for line in out[out.index("Workstreams:") + 2:]:
-        m = WS_ROW_RE.match(line)
-        if m and m.group(3) == "ip":
-            n = [int(m.group(k)) for k in range(4, 11)]
-            rows[int(m.group(2))] = (n[6], n[4])
-    return rows
+    _, _, ws = netstat_q(con)
+    return {int(w[1]): (int(w[9]), int(w[7])) for w in ws if w[2] == "ip"}
 
 
 @pytest.mark.requires_tap

@@ -13,10 +13,7 @@
 """
 
 import os
-import re
-import socket
 import subprocess
-import time
 
 import pexpect
 import pytest
