@@ -5,7 +5,9 @@
 #   make            build build/unisr.elf and build/unisr.iso
 #   make deps       install Debian packages and unpack lwIP (idempotent)
 #   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=)
-#   make test       host unit tests, then the QEMU pytest suite
+#   make test       host unit tests, fuzzing (60 s), then the QEMU pytest suite
+#   make test-slow  the long runs: transmit-stall loop, 10-minute soak
+#   make fuzz       libFuzzer targets in tests/fuzz/ (FUZZ_SECONDS= each)
 #   make debug      QEMU halted with a gdb stub, gdb attached with symbols
 #   make bench-unit host micro-benchmarks -> bench/results/unit.json
 #   make bench      ping + iperf against the guest -> bench/results/system.json
@@ -77,8 +79,8 @@ ELF		:= $(B)/unisr.elf
 ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
-.PHONY: all deps run test test-unit test-py test-full debug format clean \
-	bench-unit bench ping iperf iperf3 ns-shell
+.PHONY: all deps run test test-unit test-py test-full test-slow debug \
+	format clean bench-unit bench ping iperf iperf3 ns-shell fuzz
 
 all: $(ELF) $(ISO)
 
@@ -175,6 +177,35 @@ UNIT_BINS	:= $(addprefix $(B)/unit/,$(UNIT_TESTS)) \
 test-unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)
 
+# ---- fuzzing (host, libFuzzer) ---------------------------------------------
+#
+# Each tests/fuzz/*.mk adds a name to FUZZ_TARGETS and sets NAME_SRCS (and
+# optionally NAME_CFLAGS).  The target is built with Debian's clang and
+# run for FUZZ_SECONDS over tests/fuzz/corpus/NAME/ (the committed seed
+# corpus and every crash found so far); new inputs go to a scratch
+# directory under $(B), so a run never changes the tree.  Both targets run
+# at once: the machine has two cores.
+
+FUZZ_TARGETS	:=
+-include tests/fuzz/*.mk
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	:= -std=gnu11 -g -O1 $(WARN) -I. -DKASSERT_ENABLE -DUNISR_HOST \
+		   -DUNISR_FUZZ -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all
+FUZZ_BINS	:= $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+
+define fuzz_rules
+$(B)/fuzz/$(1): $$($(1)_SRCS) $$(wildcard tests/fuzz/*.h kernel/*.h) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZCC  $$@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+fuzz: $(FUZZ_BINS)
+	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS) $(B) $(FUZZ_TARGETS)
+
 # ---- QEMU tests -----------------------------------------------------------
 
 PYTEST_ARGS	?=
@@ -184,7 +215,13 @@ test-py: all
 
 test: $(DEPS_STAMP)
 	$(MAKE) test-unit
+	$(MAKE) fuzz FUZZ_SECONDS=60
 	$(MAKE) test-py
+
+# The long runs: 30 boots of the transmit-stall reproduction, the 10-minute
+# soak, and the other tests marked slow.
+test-slow: $(DEPS_STAMP)
+	$(MAKE) test-py PYTEST_ARGS="--slow -m slow $(PYTEST_ARGS)"
 
 test-full: $(DEPS_STAMP)
 	$(MAKE) test-unit

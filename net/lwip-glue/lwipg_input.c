@@ -74,7 +74,12 @@ mbuf_to_pbuf(struct mbuf *m)
 		return NULL;
 	}
 	if (vtnet_rxbuf_scarce(m)) {
-		p = pbuf_alloc(PBUF_RAW, (u16_t)m->m_len, PBUF_POOL);
+		/*
+		 * PBUF_LINK, not PBUF_RAW: a reply may reuse this pbuf
+		 * (UDP echo does), and ethernet_output must find room for
+		 * the link header in front of the IP header.
+		 */
+		p = pbuf_alloc(PBUF_LINK, (u16_t)m->m_len, PBUF_POOL);
 		if (p != NULL)
 			pbuf_take(p, m->m_data, (u16_t)m->m_len);
 		m_freem(m);

@@ -16,7 +16,8 @@
   namespace, whether the test passed or not.
 - `console` is a direct-mode, 64M, default-command-line boot at its prompt.
 - `mode` is parametrized over "direct" and "iso".
-- Markers: requires_kvm, requires_tap (registered in pytest.ini).
+- Markers: requires_kvm, requires_tap, slow (registered in pytest.ini);
+  slow tests run only with --slow (make test-slow).
 - Each boot logs to build/test-logs/<test>.log; a failed test's report gets
   the log's last 40 lines.
 """
@@ -58,6 +59,10 @@ def pytest_addoption(parser):
         "--full", action="store_true", default=False,
         help="run every combination of large test matrices (make test-full); "
              "the default is a pairwise subset that still covers each value")
+    parser.addoption(
+        "--slow", action="store_true", default=False,
+        help="also run the tests marked slow (make test-slow): the "
+             "30-boot transmit-stall loop and the 10-minute soak")
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +87,11 @@ def pytest_collection_modifyitems(config, items):
     no_kvm = pytest.mark.skip(
         reason="requires KVM (accel=%s; ACCEL=kvm forces it)" % accel)
     no_tap = pytest.mark.skip(reason="requires root and /dev/net/tun")
+    no_slow = pytest.mark.skip(reason="slow: make test-slow runs it")
+    slow = config.getoption("--slow")
     for item in items:
+        if "slow" in item.keywords and not slow:
+            item.add_marker(no_slow)
         if "requires_kvm" in item.keywords and accel != "kvm":
             item.add_marker(no_kvm)
         if "requires_tap" in item.keywords and not have_tap():
