@@ -163,14 +163,22 @@ cfg32(struct vtnet_softc *sc, unsigned off)
 	return *(volatile uint32_t *)(sc->vs_vp.vp_device + off);
 }
 
-/* Interrupts only mark the queue's poller ready on this CPU (vtnet.h). */
+/*
+ * Interrupts only mark the queue's poller ready, on the queue's own CPU
+ * (vtnet.h): the poller bit is an index into that CPU's poller table.  An
+ * interrupt delivered elsewhere (an MSI-X entry pointing at another CPU,
+ * by mistake or by `vtnet msix`) still wakes the owner, and is counted.
+ */
 static void
 vtnet_rx_intr(struct trapframe *tf)
 {
 	struct vtnet_rxq *rxq = vtnet_vec_rxq[tf->tf_vector];
 
 	rxq->vrx_intrs++;
-	coreloop_mark_pending(curcpu(), 1u << rxq->vrx_bit);
+	if (curcpu() != rxq->vrx_pc)
+		__atomic_fetch_add(&rxq->vrx_intr_misrouted, 1,
+		    __ATOMIC_RELAXED);
+	coreloop_mark_pending(rxq->vrx_pc, 1u << rxq->vrx_bit);
 	lapic_eoi();
 }
 
@@ -180,7 +188,10 @@ vtnet_tx_intr(struct trapframe *tf)
 	struct vtnet_txq *txq = vtnet_vec_txq[tf->tf_vector];
 
 	txq->vtx_intrs++;
-	coreloop_mark_pending(curcpu(), 1u << txq->vtx_bit);
+	if (curcpu() != txq->vtx_pc)
+		__atomic_fetch_add(&txq->vtx_intr_misrouted, 1,
+		    __ATOMIC_RELAXED);
+	coreloop_mark_pending(txq->vtx_pc, 1u << txq->vtx_bit);
 	lapic_eoi();
 }
 
@@ -188,7 +199,7 @@ static void
 vtnet_config_intr(struct trapframe *tf)
 {
 	(void)tf;
-	coreloop_mark_pending(curcpu(), 1u << vtnet_config_bit);
+	coreloop_mark_pending(percpu_get(0), 1u << vtnet_config_bit);
 	lapic_eoi();
 }
 
@@ -379,9 +390,11 @@ vtnet_setup_pair(struct vtnet_softc *sc, uint16_t k)
 	rxq->vrx_sc = sc;
 	rxq->vrx_id = k;
 	rxq->vrx_cpu = cpu;
+	rxq->vrx_pc = pc;
 	txq->vtx_sc = sc;
 	txq->vtx_id = k;
 	txq->vtx_cpu = cpu;
+	txq->vtx_pc = pc;
 	ksnprintf(name, sizeof(name), "vtnet0-rx%u", k);
 	rxq->vrx_vector = vector_alloc(name, cpu);
 	ksnprintf(name, sizeof(name), "vtnet0-tx%u", k);
@@ -543,6 +556,7 @@ vtnet_attach(struct pci_dev *pd)
 	    sc->vs_rss ? "on" : "off", sc->vs_hash ? "on" : "off",
 	    sc->vs_link_up ? "up" : "down");
 	vtnet_rx_watchdog_start(sc);
+	vtnet_tx_watchdog_start(sc);
 	vtnet0 = sc;
 	return 0;
 fail:

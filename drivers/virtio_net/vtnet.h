@@ -44,6 +44,8 @@
 #define VTNET_RX_BUF_SIZE	2048
 #define VTNET_RX_BUDGET		64
 #define VTNET_RX_WD_TICKS	5	/* idle rx doorbell period: 50 ms */
+#define VTNET_TX_WD_TICKS	5	/* tx progress check period: 50 ms */
+#define VTNET_TX_WD_REPORT	4	/* checks without progress: print once */
 #define VTNET_TX_MAX_SEGS	8
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
@@ -149,11 +151,13 @@ struct vtnet_rxq {
 	uint16_t		vrx_id;
 	uint16_t		vrx_size;
 	uint32_t		vrx_cpu;
+	struct percpu		*vrx_pc;	/* vrx_cpu's block */
 	int			vrx_vector;
 	int			vrx_bit;	/* the CPU's pending bit */
 	uint64_t		vrx_packets, vrx_bytes;
 	uint64_t		vrx_drop_runt, vrx_drop_merged, vrx_drop_refill;
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
+	uint64_t		vrx_intr_misrouted; /* taken on another CPU */
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
 	uint64_t		vrx_returns;
@@ -177,10 +181,20 @@ struct vtnet_txq {
 	uint16_t		vtx_id;
 	uint16_t		vtx_size;
 	uint32_t		vtx_cpu;
+	struct percpu		*vtx_pc;	/* vtx_cpu's block */
 	int			vtx_vector;
 	int			vtx_bit;
+	bool			vtx_full_kicked; /* doorbell rung when full */
+	bool			vtx_wd_reported; /* stall printed once */
+	uint16_t		vtx_wd_used;	/* device used idx, last check */
+	uint16_t		vtx_wd_stuck;	/* checks without progress */
 	uint64_t		vtx_packets, vtx_bytes, vtx_drops;
 	uint64_t		vtx_intrs, vtx_full, vtx_csum;
+	uint64_t		vtx_intr_misrouted; /* taken on another CPU */
+	uint64_t		vtx_full_kicks;	/* doorbells on a full ring */
+	uint64_t		vtx_wd_kicks;	/* watchdog doorbells (CPU 0) */
+	uint32_t		vtx_lose_kicks;	/* fault injection: to skip */
+	uint64_t		vtx_kicks_lost;	/* doorbells skipped on purpose */
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_softc {
@@ -229,6 +243,8 @@ bool	vtnet_rxbuf_scarce(const struct mbuf *m);
 /* vtnet_tx.c */
 int	vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq);
 bool	vtnet_tx_poll(void *arg);
+void	vtnet_tx_watchdog_start(struct vtnet_softc *sc);
+int	vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n);
 int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	    unsigned nsegs, const struct vtnet_tx_csum *csum,
 	    vtnet_tx_done_fn *done, void *arg);

@@ -17,6 +17,7 @@
 #include "net/lwip-glue/lwipg_api.h"
 
 #define VTNET_SEND_MAX		100000
+#define VTNET_LOSEKICK_MAX	1000	/* `vtnet losekick`: doorbells to skip */
 #define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
 #define VTNET_TEST_FRAME_LEN	60	/* minimum Ethernet payload + header */
 #define RSS_PER_LINE		128
@@ -118,7 +119,7 @@ cmd_netstat(int argc, char **argv)
 SHELL_CMD(netstat, "netstat -i: NIC queues; -Q: netisr; -s: stack stats",
     cmd_netstat);
 
-/* Ring indices per rx queue, to diagnose a stalled queue. */
+/* Ring indices and doorbell counters per queue, to diagnose a stall. */
 static void
 vtnet_rings_print(struct vtnet_softc *sc)
 {
@@ -136,6 +137,23 @@ vtnet_rings_print(struct vtnet_softc *sc)
 		    *vring_avail_event(vq->vq_used, vq->vq_size), vq_nfree(vq),
 		    r->vrx_posted, vq->vq_intr_off, r->vrx_starved,
 		    r->vrx_wd_kicks);
+		printk("rx%u: kicks %lu suppressed %lu misrouted-intrs %lu\n",
+		    q, vq->vq_kicks, vq->vq_kicks_suppressed,
+		    r->vrx_intr_misrouted);
+	}
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		const struct vtnet_txq *t = &sc->vs_txq[q];
+		const struct virtqueue *vq = &t->vtx_vq;
+
+		printk("tx%u: avail %u published %u used %u last_used %u "
+		    "avail_event %u nfree %u kicks %lu suppressed %lu "
+		    "full %lu full-kicks %lu wd-kicks %lu misrouted-intrs "
+		    "%lu lost-kicks %lu\n", q, vq->vq_avail_idx, vq->vq_avail_pub,
+		    vq->vq_used->vu_idx, vq->vq_last_used,
+		    *vring_avail_event(vq->vq_used, vq->vq_size), vq_nfree(vq),
+		    vq->vq_kicks, vq->vq_kicks_suppressed, t->vtx_full,
+		    t->vtx_full_kicks, t->vtx_wd_kicks,
+		    t->vtx_intr_misrouted, t->vtx_kicks_lost);
 	}
 }
 
@@ -186,6 +204,37 @@ vtnet_send_test(struct vtnet_softc *sc, uint32_t n)
 	return 0;
 }
 
+/*
+ * Fault injection: points queue q's rx and tx MSI-X entries at another
+ * CPU, keeping their vectors, so its interrupts arrive on the wrong CPU.
+ * The handlers must still wake the queue's own poller (and count it).
+ */
+static int
+vtnet_msix_route(struct vtnet_softc *sc, const char *qs, const char *cs)
+{
+	uint32_t q, cpu;
+	struct percpu *pc;
+	int err;
+
+	if (kstrtou32(qs, sc->vs_nqueues - 1u, &q) != 0 ||
+	    kstrtou32(cs, ncpus_online() - 1u, &cpu) != 0 ||
+	    (pc = percpu_get(cpu)) == NULL) {
+		printk("vtnet: msix: queue 0..%u, cpu 0..%u\n",
+		    sc->vs_nqueues - 1u, ncpus_online() - 1u);
+		return -1;
+	}
+	if ((err = pci_msix_set(&sc->vs_msix, (uint16_t)(2 * q),
+	    (uint8_t)sc->vs_rxq[q].vrx_vector, pc->pc_apic_id)) != 0 ||
+	    (err = pci_msix_set(&sc->vs_msix, (uint16_t)(2 * q + 1),
+	    (uint8_t)sc->vs_txq[q].vtx_vector, pc->pc_apic_id)) != 0) {
+		printk("vtnet: msix: entry update failed (%d)\n", err);
+		return -1;
+	}
+	printk("vtnet: queue %u interrupts now go to cpu %u (owner cpu %u)\n",
+	    q, cpu, sc->vs_rxq[q].vrx_cpu);
+	return 0;
+}
+
 static int
 cmd_vtnet(int argc, char **argv)
 {
@@ -213,11 +262,27 @@ cmd_vtnet(int argc, char **argv)
 		printk("flows: cleared\n");
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "losekick") == 0) {
+		uint32_t q;
+
+		if (kstrtou32(argv[2], VTNET_MAX_QUEUES - 1, &q) != 0 ||
+		    kstrtou32(argv[3], VTNET_LOSEKICK_MAX, &n) != 0 ||
+		    vtnet_tx_lose_kicks(vtnet0, (uint16_t)q, n) != 0) {
+			printk("vtnet: losekick <queue> <n, up to %u>\n",
+			    VTNET_LOSEKICK_MAX);
+			return -1;
+		}
+		printk("vtnet: tx%u will lose its next %u doorbells\n", q, n);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "msix") == 0)
+		return vtnet_msix_route(vtnet0, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "send") == 0 &&
 	    kstrtou32(argv[2], VTNET_SEND_MAX, &n) == 0)
 		return vtnet_send_test(vtnet0, n);
-	printk("usage: vtnet rss | rings | flows [clear] | send <n, up to %d>\n",
-	    VTNET_SEND_MAX);
+	printk("usage: vtnet rss | rings | flows [clear] | send <n, up to %d> "
+	    "| msix <queue> <cpu> | losekick <queue> <n>\n", VTNET_SEND_MAX);
 	return -1;
 }
-SHELL_CMD(vtnet, "virtio-net: rss | flows [clear] | send <n>", cmd_vtnet);
+SHELL_CMD(vtnet, "virtio-net: rss | rings | flows [clear] | send <n> | "
+    "msix <q> <cpu> | losekick <q> <n>", cmd_vtnet);

@@ -12,13 +12,38 @@
  * -ENOBUFS and is counted, never waited for.  Completions are reclaimed on
  * the queue's CPU: by the tx interrupt's poller and before each transmit.
  *
+ * Lost notifications.  With EVENT_IDX the driver rings the doorbell only
+ * when its avail idx crosses the device's avail_event, so one notification
+ * the device misses silences the queue for good: the device waits to be
+ * told, the driver thinks it was, and once the ring is full every
+ * transmit fails.  QEMU 7.2's virtio-net can get there: when its backend
+ * was busy, tx_complete() re-enables notification and flushes, and each
+ * pop in that flush moves avail_event to its last_avail_idx with no full
+ * barrier before the pop re-reads avail idx and finds the ring empty
+ * (virtqueue_split_pop, virtio_queue_empty).  A descriptor published in
+ * that window is seen by neither side: the driver read the older
+ * avail_event (no kick), the device the older avail idx (nothing to do).
+ * Two things recover from any such state, whoever lost the notification:
+ *   - a transmit that finds the ring full rings the doorbell once (until
+ *     a transmit succeeds again): vtx_full_kicks;
+ *   - the transmit watchdog (CPU 0, every VTNET_TX_WD_TICKS) rings the
+ *     doorbell of a queue with published chains whose used idx has not
+ *     moved since the last check (vtx_wd_kicks), prints the ring state
+ *     once per queue after VTNET_TX_WD_REPORT such checks, and marks the
+ *     queue's poller when completions wait to be reclaimed (a lost
+ *     interrupt).  A spurious doorbell costs the device one look.
+ *
  * Locking: vtx_lock protects the ring, the slot free list and the
- * counters.  Completion callbacks run after it is dropped, never under it.  With at least as many queues as CPUs only the owning CPU
- * takes it, so it is uncontended.
+ * counters.  Completion callbacks run after it is dropped, never under it.
+ * With at least as many queues as CPUs only the owning CPU and, every
+ * 50 ms, the watchdog take it, so it is uncontended.
  */
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "kernel/callout.h"
+#include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/errno.h"
 #include "kernel/libc.h"
 
@@ -105,6 +130,118 @@ tx_run_done(const struct vtnet_tx_done *done, unsigned n)
 			done[i].td_fn(done[i].td_arg);
 }
 
+static void
+tx_doorbell(struct vtnet_txq *txq)
+{
+	*txq->vtx_notify = (uint16_t)(2 * txq->vtx_id + 1);
+}
+
+static struct callout vtnet_tx_wd;
+
+/* One queue's check, vtx_lock held.  Returns true to print its state. */
+static bool
+tx_watchdog_check(struct vtnet_txq *txq)
+{
+	struct virtqueue *vq = &txq->vtx_vq;
+	uint16_t used;
+
+	used = __atomic_load_n(&vq->vq_used->vu_idx, __ATOMIC_ACQUIRE);
+	if (used != vq->vq_last_used)	/* completions to reclaim */
+		coreloop_mark_pending(txq->vtx_pc, 1u << txq->vtx_bit);
+	if (used == vq->vq_avail_pub || used != txq->vtx_wd_used) {
+		/* Nothing outstanding, or the device made progress. */
+		txq->vtx_wd_used = used;
+		txq->vtx_wd_stuck = 0;
+		return false;
+	}
+	tx_doorbell(txq);
+	txq->vtx_wd_kicks++;
+	if (txq->vtx_wd_stuck < VTNET_TX_WD_REPORT)
+		txq->vtx_wd_stuck++;
+	if (txq->vtx_wd_stuck < VTNET_TX_WD_REPORT || txq->vtx_wd_reported)
+		return false;
+	txq->vtx_wd_reported = true;
+	return true;
+}
+
+/* CPU 0, every VTNET_TX_WD_TICKS: doorbell for queues that stopped. */
+static void
+tx_watchdog(void *arg)
+{
+	struct vtnet_softc *sc = arg;
+	struct vtnet_txq *txq;
+	struct virtqueue *vq;
+	uint16_t q, avail, pub, used, last, aev;
+	uint64_t kicks, supp;
+	bool report;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		txq = &sc->vs_txq[q];
+		vq = &txq->vtx_vq;
+		spinlock_lock(&txq->vtx_lock);
+		report = tx_watchdog_check(txq);
+		avail = vq->vq_avail_idx;
+		pub = vq->vq_avail_pub;
+		used = vq->vq_used->vu_idx;
+		last = vq->vq_last_used;
+		aev = *vring_avail_event(vq->vq_used, vq->vq_size);
+		kicks = vq->vq_kicks;
+		supp = vq->vq_kicks_suppressed;
+		spinlock_unlock(&txq->vtx_lock);
+		if (report)
+			printk("vtnet0: tx%u: no progress for %u ms with %u "
+			    "chains published: avail %u published %u used %u "
+			    "last_used %u avail_event %u kicks %lu suppressed "
+			    "%lu; doorbell rung (printed once)\n", q,
+			    VTNET_TX_WD_REPORT * VTNET_TX_WD_TICKS *
+			    (1000 / CALLOUT_HZ), (uint16_t)(pub - used), avail,
+			    pub, used, last, aev, kicks, supp);
+	}
+	callout_reset(&vtnet_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
+}
+
+/* On CPU 0, after the queues are started. */
+void
+vtnet_tx_watchdog_start(struct vtnet_softc *sc)
+{
+	callout_init(&vtnet_tx_wd);
+	callout_reset(&vtnet_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
+}
+
+/*
+ * The ring is full: ring the doorbell once, in case the device is waiting
+ * for a notification it missed.  vtx_lock held.
+ */
+static void
+tx_full(struct vtnet_txq *txq)
+{
+	txq->vtx_full++;
+	txq->vtx_drops++;
+	if (!txq->vtx_full_kicked) {
+		txq->vtx_full_kicked = true;
+		txq->vtx_full_kicks++;
+		tx_doorbell(txq);
+	}
+}
+
+/*
+ * Fault injection (`vtnet losekick`): the next n doorbells that transmits
+ * on queue q would ring are not rung, as if the device had missed them.
+ */
+int
+vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n)
+{
+	struct vtnet_txq *txq;
+
+	if (q >= sc->vs_nqueues)
+		return -EINVAL;
+	txq = &sc->vs_txq[q];
+	spinlock_lock(&txq->vtx_lock);
+	txq->vtx_lose_kicks = n;
+	spinlock_unlock(&txq->vtx_lock);
+	return 0;
+}
+
 /* The tx interrupt's poller, on the queue's CPU. */
 bool
 vtnet_tx_poll(void *arg)
@@ -148,8 +285,7 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	ndone = tx_reclaim(txq, fin);
 	slot = txq->vtx_free;
 	if (slot == NULL) {
-		txq->vtx_full++;
-		txq->vtx_drops++;
+		tx_full(txq);
 		spinlock_unlock(&txq->vtx_lock);
 		tx_run_done(fin, ndone);
 		return -ENOBUFS;
@@ -170,20 +306,25 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	err = vq_add(&txq->vtx_vq, all, nsegs + 1, 0, slot,
 	    sc->vs_indirect ? slot->vts_indirect : NULL);
 	if (err != 0) {
-		txq->vtx_full++;
-		txq->vtx_drops++;
+		tx_full(txq);
 		spinlock_unlock(&txq->vtx_lock);
 		tx_run_done(fin, ndone);
 		return -ENOBUFS;
 	}
 	txq->vtx_free = slot->vts_next;
+	txq->vtx_full_kicked = false;
 	slot->vts_len = len;
 	slot->vts_done = done;
 	slot->vts_arg = arg;
 	txq->vtx_packets++;
 	txq->vtx_bytes += len;
-	if (vq_kick_prepare(&txq->vtx_vq))
-		*txq->vtx_notify = (uint16_t)(2 * txq->vtx_id + 1);
+	if (vq_kick_prepare(&txq->vtx_vq)) {
+		if (txq->vtx_lose_kicks > 0) {
+			txq->vtx_lose_kicks--;	/* `vtnet losekick` */
+			txq->vtx_kicks_lost++;
+		} else
+			tx_doorbell(txq);
+	}
 	spinlock_unlock(&txq->vtx_lock);
 	tx_run_done(fin, ndone);
 	return 0;
