@@ -20,9 +20,26 @@
  * pc_idle: either it sees 1 and sends the IPI, or the loop's re-check sees
  * the work.  Busy and idle time are counted in TSC cycles per CPU.
  *
+ * Re-entry: a poller never runs nested, neither inside itself nor inside
+ * another poller (pc_poller_depth, KASSERTed in run_pollers()).  Work
+ * that waits (smp_call_sync(), coreloop_poll_once(), coreloop_run_until())
+ * runs this CPU's loop, so from inside a poller it would re-enter the
+ * pollers: a driver's rx poll inside itself, or netisr's worker (a poller)
+ * inside a handler it is running.  So coreloop_poll_once() called inside
+ * a poller skips the pollers and the console (their pending bits stay set
+ * for the loop's next turn), and smp_call_sync() to another CPU refuses
+ * with -EDEADLK there rather than wait with this CPU's pollers stopped.
+ * Forbidden inside pollers, inside netisr handlers and under the lwIP
+ * core lock (net/lwip-glue/lwipg_sys.c): smp_call_sync() to another CPU,
+ * coreloop_poll_once(), coreloop_run_until(), and netisr's waits
+ * (netisr_domsg(), the barrier, netisr_set_dispatch(),
+ * netisr_unregister(); net/netisr/netmsg.c), which netisr refuses
+ * itself.  smp_call(), smp_call_item() and coreloop_mark_pending() never
+ * wait and are allowed anywhere.
+ *
  * Locking: no locks.  pc_workq is MPSC lock-free, pc_pending is an atomic
- * bitmask, pc_idle an atomic flag; the counters are written by their own
- * CPU only.
+ * bitmask, pc_idle an atomic flag; the counters, pc_poll_depth and
+ * pc_poller_depth are written by their own CPU only.
  */
 #include <stddef.h>
 
@@ -34,6 +51,7 @@
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
+#include "kernel/kassert.h"
 #include "kernel/kmem.h"
 #include "kernel/panic.h"
 #include "kernel/shell.h"
@@ -147,20 +165,40 @@ coreloop_add_poller(struct percpu *pc, coreloop_poll_fn *fn, void *arg)
 	return -ENOSPC;
 }
 
+/* Runs the pollers whose bits are in pending, one at a time, never nested. */
 static void
 run_pollers(struct percpu *pc, uint32_t pending)
 {
 	struct coreloop_poller *p;
 	uint32_t bit;
+	bool again;
 
 	while (pending != 0) {
 		bit = (uint32_t)__builtin_ctz(pending);
 		pending &= pending - 1;
 		p = &pc->pc_pollers[bit];
-		if (p->cp_fn != NULL && p->cp_fn(p->cp_arg))
+		if (p->cp_fn == NULL)
+			continue;
+		KASSERT(pc->pc_poller_depth == 0, ("%s: cpu %u: poller %u "
+		    "inside poller %u", __func__, pc->pc_id, bit,
+		    pc->pc_poller_bit));
+		pc->pc_poller_depth++;
+		pc->pc_poller_bit = bit;
+		again = p->cp_fn(p->cp_arg);
+		pc->pc_poller_depth--;
+		if (again)
 			__atomic_fetch_or(&pc->pc_pending, 1u << bit,
 			    __ATOMIC_SEQ_CST);
 	}
+}
+
+/* The pending bit of the poller running on this CPU, or -1 if none. */
+int
+coreloop_current_poller(void)
+{
+	struct percpu *pc = curcpu();
+
+	return pc->pc_poller_depth != 0 ? (int)pc->pc_poller_bit : -1;
 }
 
 static bool
@@ -174,7 +212,9 @@ has_work(struct percpu *pc)
 
 /*
  * Runs whatever is ready on this CPU once.  Returns true if anything ran.
- * May nest (a work item waiting for another CPU polls its own work).
+ * May nest (a work item waiting for another CPU polls its own work);
+ * inside a poller it runs queued calls and callouts but no poller and not
+ * the console (see Re-entry above).
  */
 bool
 coreloop_poll_once(void)
@@ -197,6 +237,8 @@ coreloop_poll_once(void)
 	 */
 	pc->pc_poll_depth++;
 	mask = pc->pc_poll_depth == 1 ? ~0u : ~PENDING_CONSOLE;
+	if (pc->pc_poller_depth != 0)
+		mask = 0;
 	pending = __atomic_fetch_and(&pc->pc_pending, ~mask, __ATOMIC_SEQ_CST) &
 	    mask;
 	if ((pending & PENDING_CONSOLE) ||
@@ -322,7 +364,11 @@ smp_call_wait_run(struct workq_item *wi)
 /*
  * Runs fn(arg) on cpu and waits for it to finish; inline when cpu is this
  * CPU.  While waiting, this CPU keeps running its own queued work, so two
- * CPUs calling each other cannot deadlock.
+ * CPUs calling each other cannot deadlock.  From inside a poller (a
+ * driver's poll, netisr's worker and the handlers they run) the wait is
+ * refused with -EDEADLK and fn does not run: waiting there would either
+ * run the pollers nested or, skipping them, stall this CPU's netisr
+ * worker and queues while another CPU may be waiting for them.
  */
 int
 smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg)
@@ -336,6 +382,8 @@ smp_call_sync(uint32_t cpu, smp_fn *fn, void *arg)
 		fn(arg);
 		return 0;
 	}
+	if (curcpu()->pc_poller_depth != 0)
+		return -EDEADLK;
 	c.scw_wi.wi_fn = smp_call_wait_run;
 	c.scw_fn = fn;
 	c.scw_arg = arg;

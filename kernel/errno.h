@@ -19,6 +19,7 @@
 #define ENOMEM		12	/* out of memory */
 #define EBUSY		16	/* resource busy */
 #define EEXIST		17	/* entry already exists */
+#define EDEADLK		35	/* the wait could deadlock */
 #define EINVAL		22	/* invalid argument */
 #define ENOSPC		28	/* no space left */
 #define ENODEV		19	/* no such device */

@@ -4,10 +4,13 @@
  *
  * Implements the platform interface of net/netisr/netisr_plat.h: a CPU's
  * netisr worker is a core-loop poller, woken with coreloop_mark_pending()
- * (an IPI only if that CPU is idle).  Boot configuration comes from the
- * command line (net.isr.*).  Also the `netstat -Q` tables, in FreeBSD's
- * layout, and a test protocol ("test", NETISR_TEST) that `selftest netisr`
- * and `bench netisr` drive until lwIP registers the real ones.
+ * (an IPI only if that CPU is idle); netisr may wait for other CPUs only
+ * outside every poller but its own (kernel/coreloop.c, "Re-entry").  Boot
+ * configuration comes from the command line (net.isr.*).  Also the
+ * `netstat -Q` tables, in FreeBSD's layout plus a Counters block with
+ * netisr's global counters between Configuration and Protocols, and a
+ * test protocol ("test", NETISR_TEST) that `selftest netisr` and `bench
+ * netisr` drive until lwIP registers the real ones.
  *
  * Locking: netisr_kern_bit[] is written at boot before any wake-up; the
  * rest is netisr's own (net/netisr/netisr_var.h).
@@ -38,6 +41,14 @@ netisr_plat_wake(unsigned cpu)
 
 	if (pc != NULL && netisr_kern_bit[cpu] > 0)
 		coreloop_mark_pending(pc, 1u << netisr_kern_bit[cpu]);
+}
+
+bool
+netisr_plat_may_wait(void)
+{
+	int bit = coreloop_current_poller();
+
+	return bit < 0 || bit == netisr_kern_bit[curcpu()->pc_id];
 }
 
 void
@@ -148,6 +159,11 @@ netisr_netstat_Q(void)
 	printk("Dispatch policy         %14s          n/a\n",
 	    netisr_dispatch_name(netisr_get_dispatch()));
 	printk("Threads bound to CPUs          enabled          n/a\n");
+	printk("\nCounters:\n");
+	printk("Unregistered-protocol drops %10lu\n",
+	    netisr_get_unregistered_drops());
+	printk("Refused waits               %10lu\n",
+	    netisr_get_refused_waits());
 	printk("\nProtocols:\n");
 	printk("Name   Proto QLimit Policy Dispatch Flags\n");
 	for (p = 1; p < NETISR_MAXPROT; p++) {

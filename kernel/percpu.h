@@ -68,6 +68,8 @@ struct percpu {
 	uint64_t	pc_start_tsc;
 	struct callout_list pc_callouts;
 	uint32_t	pc_poll_depth;	/* coreloop_poll_once nesting */
+	uint32_t	pc_poller_depth; /* pollers running: 0 or 1 */
+	uint32_t	pc_poller_bit;	/* the running poller's bit */
 
 	struct coreloop_poller pc_pollers[PENDING_BITS];
 

@@ -15,7 +15,21 @@
  *    128-bucket table the NIC's RSS uses (rss.c), so with RSS packets are
  *    handled where they arrived.
  *  - Accounting: every packet is handled or dropped, and every drop is
- *    counted (qdrops), never silent.
+ *    counted, never silent: per protocol and workstream in qdrops (queue
+ *    full; m2flow or m2cpuid consumed the packet), and globally in
+ *    netisr_unregistered_drops for a packet whose protocol has no handler
+ *    (any number: 0, unregistered ones, and NETISR_MAXPROT and above) and
+ *    for the queued packets netisr_unregister() frees.  Per protocol and
+ *    CPU, dispatched + hybrid_dispatched + queued = handled + len, and
+ *    every packet a producer hands over is in exactly one of handled,
+ *    qdrops, len or the unregistered drops (until netisr_unregister()
+ *    zeroes the protocol's counters).  `netstat -Q` shows them all.
+ *  - Re-entry: handlers, placement callbacks, drainedcpu and rollups run
+ *    at nws_depth > 0 on their CPU; the worker's packet pass runs only at
+ *    depth 0 (KASSERT).  Above depth 0 netisr_poll() runs nothing, and
+ *    the calls that wait for other CPUs (domsg, the barrier,
+ *    set_dispatch, unregister) refuse with -EDEADLK (netmsg.c), so no
+ *    wait loop can run the worker nested.
  *  - No global lock per packet: a workstream's lock is taken only by the
  *    CPUs enqueueing to it and by its worker; the direct path takes none.
  *
@@ -24,7 +38,7 @@
  * computing it with m2flow when the packet has none; SOURCE (and every
  * fallback) uses nws_array[(ifindex + source) % count].
  *
- * Limits, counters and tunables are in netisr_ctl.c.
+ * Registration, limits, counters and tunables are in netisr_ctl.c.
  *
  * Locking: see netisr_var.h.
  */
@@ -32,11 +46,8 @@
 
 #include "kernel/errno.h"
 #include "kernel/kassert.h"
-#include "kernel/printf.h"
 #include "net/netisr/netisr_plat.h"
 #include "net/netisr/netisr_var.h"
-
-#define NETISR_LOG_MAX	160
 
 struct netisr_workstream netisr_ws[NETISR_MAXCPU];
 unsigned netisr_ncpus;
@@ -49,7 +60,7 @@ unsigned netisr_dispatch_policy = NETISR_DISPATCH_DIRECT;
 unsigned netisr_defaultqlimit = NETISR_DEFAULT_QLIMIT;
 unsigned netisr_maxqlimit = NETISR_DEFAULT_MAXQLIMIT;
 unsigned netisr_maxthreads;
-uint64_t netisr_unregistered_drops;
+uint64_t netisr_unregistered_drops;	/* atomic */
 
 const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES] = {
 	[NETISR_DISPATCH_DEFAULT] = "default",
@@ -58,33 +69,11 @@ const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES] = {
 	[NETISR_DISPATCH_DIRECT] = "direct",
 };
 
-static size_t
-ns_strlen(const char *s)
+/* Counts n packets freed because their protocol has no handler. */
+void
+netisr_count_unregistered(uint64_t n)
 {
-	size_t n = 0;
-
-	while (s[n] != '\0')
-		n++;
-	return n;
-}
-
-bool
-ns_streq(const char *a, const char *b)
-{
-	while (*a != '\0' && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
-static void
-netisr_log(const char *fmt, const char *a, unsigned x, unsigned y)
-{
-	char line[NETISR_LOG_MAX];
-
-	ksnprintf(line, sizeof(line), fmt, a, x, y);
-	netisr_plat_log(line);
+	__atomic_fetch_add(&netisr_unregistered_drops, n, __ATOMIC_RELAXED);
 }
 
 int
@@ -113,6 +102,7 @@ netisr_init(const struct netisr_config *cfg)
 		nws->nws_cpu = i;
 		nws->nws_flags = 0;
 		nws->nws_pending = 0;
+		nws->nws_depth = 0;
 		for (p = 0; p < NETISR_MAXPROT; p++) {
 			struct netisr_work *nw = &nws->nws_work[p];
 
@@ -133,139 +123,6 @@ netisr_init(const struct netisr_config *cfg)
 	return 0;
 }
 
-static bool
-name_ok(const char *name)
-{
-	size_t i, n;
-
-	if (name == NULL || (n = ns_strlen(name)) == 0 || n > NETISR_NAME_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (name[i] == ' ' || name[i] == '\t' || name[i] == '\n' ||
-		    name[i] == '\r' || name[i] == '\v' || name[i] == '\f')
-			return false;
-	return true;
-}
-
-/* The checks of FreeBSD's netisr_register(), as errors instead of panics. */
-static int
-handler_check(const struct netisr_handler *nhp)
-{
-	if (nhp == NULL || nhp->nh_handler == NULL || !name_ok(nhp->nh_name))
-		return -EINVAL;
-	if (nhp->nh_proto == 0 || nhp->nh_proto >= NETISR_MAXPROT)
-		return -EINVAL;
-	if (nhp->nh_policy != NETISR_POLICY_SOURCE &&
-	    nhp->nh_policy != NETISR_POLICY_FLOW &&
-	    nhp->nh_policy != NETISR_POLICY_CPU)
-		return -EINVAL;
-	if (nhp->nh_dispatch > NETISR_DISPATCH_DIRECT)
-		return -EINVAL;
-	if (nhp->nh_m2flow != NULL && nhp->nh_policy != NETISR_POLICY_FLOW)
-		return -EINVAL;
-	if ((nhp->nh_policy == NETISR_POLICY_CPU) != (nhp->nh_m2cpuid != NULL))
-		return -EINVAL;
-	return 0;
-}
-
-int
-netisr_register(const struct netisr_handler *nhp)
-{
-	struct netisr_proto *np;
-	unsigned qlimit, p, i;
-	int err;
-
-	if ((err = handler_check(nhp)) != 0)
-		return err;
-	qlimit = nhp->nh_qlimit == 0 ? netisr_defaultqlimit : nhp->nh_qlimit;
-	if (qlimit > netisr_maxqlimit) {
-		netisr_log("netisr: %s: qlimit %u capped to maxqlimit %u",
-		    nhp->nh_name, qlimit, netisr_maxqlimit);
-		qlimit = netisr_maxqlimit;
-	}
-	spinlock_lock(&netisr_reg_lock);
-	for (p = 0; p < NETISR_MAXPROT; p++) {
-		if (netisr_proto[p].np_handler != NULL &&
-		    (p == nhp->nh_proto ||
-		    ns_streq(netisr_proto[p].np_name, nhp->nh_name))) {
-			spinlock_unlock(&netisr_reg_lock);
-			return -EEXIST;
-		}
-	}
-	np = &netisr_proto[nhp->nh_proto];
-	np->np_name = nhp->nh_name;
-	np->np_m2flow = nhp->nh_m2flow;
-	np->np_m2cpuid = nhp->nh_m2cpuid;
-	np->np_drainedcpu = nhp->nh_drainedcpu;
-	np->np_qlimit = qlimit;
-	np->np_policy = nhp->nh_policy;
-	np->np_dispatch = nhp->nh_dispatch;
-	for (i = 0; i < netisr_ncpus; i++) {
-		spinlock_lock(&netisr_ws[i].nws_lock);
-		netisr_ws[i].nws_work[nhp->nh_proto].nw_qlimit = qlimit;
-		spinlock_unlock(&netisr_ws[i].nws_lock);
-	}
-	__atomic_store_n(&np->np_handler, nhp->nh_handler, __ATOMIC_RELEASE);
-	spinlock_unlock(&netisr_reg_lock);
-	return 0;
-}
-
-struct netisr_proto *
-proto_of(const struct netisr_handler *nhp)
-{
-	struct netisr_proto *np;
-
-	if (nhp == NULL || nhp->nh_proto == 0 ||
-	    nhp->nh_proto >= NETISR_MAXPROT)
-		return NULL;
-	np = &netisr_proto[nhp->nh_proto];
-	if (__atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE) == NULL ||
-	    nhp->nh_name == NULL || !ns_streq(np->np_name, nhp->nh_name))
-		return NULL;
-	return np;
-}
-
-/*
- * Removes a protocol: under the barrier (no CPU is dispatching), frees
- * every queued packet of it on every CPU and zeroes its counters.
- */
-int
-netisr_unregister(const struct netisr_handler *nhp)
-{
-	struct netisr_proto *np = proto_of(nhp);
-	struct netisr_work *nw;
-	struct mbuf *m, *next;
-	unsigned i, proto;
-
-	if (np == NULL)
-		return -ENOENT;
-	proto = nhp->nh_proto;
-	netisr_barrier_enter(false);
-	spinlock_lock(&netisr_reg_lock);
-	__atomic_store_n(&np->np_handler, NULL, __ATOMIC_RELEASE);
-	for (i = 0; i < netisr_ncpus; i++) {
-		spinlock_lock(&netisr_ws[i].nws_lock);
-		nw = &netisr_ws[i].nws_work[proto];
-		m = nw->nw_head;
-		nw->nw_head = nw->nw_tail = NULL;
-		nw->nw_len = nw->nw_watermark = nw->nw_qlimit = 0;
-		nw->nw_queued = nw->nw_dispatched = 0;
-		nw->nw_hybrid_dispatched = nw->nw_handled = 0;
-		__atomic_store_n(&nw->nw_qdrops, 0, __ATOMIC_RELAXED);
-		pending_clear(&netisr_ws[i], 1u << proto);
-		spinlock_unlock(&netisr_ws[i].nws_lock);
-		for (; m != NULL; m = next) {
-			next = m->m_nextpkt;
-			m->m_nextpkt = NULL;
-			m_freem(m);
-		}
-	}
-	*np = (struct netisr_proto){ 0 };
-	spinlock_unlock(&netisr_reg_lock);
-	netisr_barrier_rem();
-	return 0;
-}
-
 /* ---- placement --------------------------------------------------------- */
 
 static unsigned
@@ -283,20 +140,23 @@ static struct mbuf *
 select_cpuid(const struct netisr_proto *np, unsigned dispatch,
     uintptr_t source, struct mbuf *m, unsigned *cpuid)
 {
-	unsigned c;
+	unsigned c, cur;
 
 	if (nws_count == 1) {
 		*cpuid = nws_array[0];
 		return m;
 	}
+	cur = netisr_plat_curcpu();
 	if (np->np_policy == NETISR_POLICY_CPU) {
+		netisr_depth_enter(cur);
 		m = np->np_m2cpuid(m, source, &c);
+		netisr_depth_leave(cur);
 		if (m == NULL)
 			return NULL;
 		if (c != NETISR_CPUID_NONE)
 			*cpuid = nws_array[c % nws_count];
 		else if (dispatch == NETISR_DISPATCH_HYBRID)
-			*cpuid = netisr_plat_curcpu();
+			*cpuid = cur;
 		else
 			*cpuid = source_cpu(m, source);
 		return m;
@@ -304,7 +164,9 @@ select_cpuid(const struct netisr_proto *np, unsigned dispatch,
 	if (np->np_policy == NETISR_POLICY_FLOW) {
 		if (M_HASHTYPE_GET(m) == M_HASHTYPE_NONE &&
 		    np->np_m2flow != NULL) {
+			netisr_depth_enter(cur);
 			m = np->np_m2flow(m, source);
+			netisr_depth_leave(cur);
 			if (m == NULL)
 				return NULL;
 		}
@@ -324,6 +186,17 @@ count_drop(unsigned cpu, unsigned proto)
 	    __ATOMIC_RELAXED);
 }
 
+/* Under nws_lock: the NWS_SCHEDULED invariant of netisr_var.h. */
+static void
+check_scheduled(const struct netisr_workstream *nws, const char *where)
+{
+	KASSERT((nws->nws_flags & NWS_SCHEDULED) == 0 || nws->nws_pending != 0,
+	    ("%s: cpu %u: NWS_SCHEDULED with nothing pending", where,
+	    nws->nws_cpu));
+	(void)nws;
+	(void)where;
+}
+
 /* Appends m to cpu's queue for proto, or drops it.  Wakes cpu if needed. */
 static int
 queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
@@ -334,6 +207,7 @@ queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
 
 	m->m_nextpkt = NULL;
 	spinlock_lock(&nws->nws_lock);
+	check_scheduled(nws, __func__);
 	if (nw->nw_len >= nw->nw_qlimit) {
 		spinlock_unlock(&nws->nws_lock);
 		count_drop(cpu, proto);
@@ -361,20 +235,28 @@ queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
 	return 0;
 }
 
+/*
+ * The protocol m is dispatched to, and its handler.  NULL if it has none:
+ * m is then freed and counted, whatever the number (0 and numbers of
+ * NETISR_MAXPROT and above can never be registered).  A NULL m is no
+ * packet: nothing to free or count.
+ */
 static struct netisr_proto *
 proto_for_dispatch(unsigned proto, struct mbuf *m, netisr_handler_t **hp)
 {
 	struct netisr_proto *np;
 
-	if (proto == 0 || proto >= NETISR_MAXPROT || m == NULL) {
+	if (m == NULL)
+		return NULL;
+	if (proto == 0 || proto >= NETISR_MAXPROT) {
+		netisr_count_unregistered(1);
 		m_freem(m);
 		return NULL;
 	}
 	np = &netisr_proto[proto];
 	*hp = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
 	if (*hp == NULL) {
-		__atomic_fetch_add(&netisr_unregistered_drops, 1,
-		    __ATOMIC_RELAXED);
+		netisr_count_unregistered(1);
 		m_freem(m);
 		return NULL;
 	}
@@ -414,6 +296,7 @@ hybrid_local(unsigned cpu, unsigned proto, netisr_handler_t *h,
 	bool wake = false;
 
 	spinlock_lock(&nws->nws_lock);
+	check_scheduled(nws, __func__);
 	if (nws->nws_flags & (NWS_RUNNING | NWS_DISPATCHING | NWS_SCHEDULED)) {
 		spinlock_unlock(&nws->nws_lock);
 		return queue_workstream(cpu, proto, m);
@@ -422,7 +305,9 @@ hybrid_local(unsigned cpu, unsigned proto, netisr_handler_t *h,
 	spinlock_unlock(&nws->nws_lock);
 	netisr_owner_add(&nw->nw_hybrid_dispatched, 1);
 	netisr_owner_add(&nw->nw_handled, 1);
+	netisr_depth_enter(cpu);
 	h(m);
+	netisr_depth_leave(cpu);
 	spinlock_lock(&nws->nws_lock);
 	nws->nws_flags &= ~NWS_DISPATCHING;
 	if (nws->nws_pending != 0 && (nws->nws_flags & NWS_SCHEDULED) == 0) {
@@ -452,7 +337,9 @@ netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m)
 
 		netisr_owner_add(&nw->nw_dispatched, 1);
 		netisr_owner_add(&nw->nw_handled, 1);
+		netisr_depth_enter(cur);
 		h(m);
+		netisr_depth_leave(cur);
 		return 0;
 	}
 	m = select_cpuid(np, policy, source, m, &cpu);
@@ -487,6 +374,7 @@ queue_workstream_list(unsigned cpu, unsigned proto, struct mbuf *first,
 	bool wake = false;
 
 	spinlock_lock(&nws->nws_lock);
+	check_scheduled(nws, __func__);
 	room = nw->nw_qlimit > nw->nw_len ? nw->nw_qlimit - nw->nw_len : 0;
 	for (k = 0; k < n && k < room; k++) {
 		last = m;
@@ -545,7 +433,8 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 	    __atomic_load_n(&netisr_proto[proto].np_handler,
 	    __ATOMIC_ACQUIRE) == NULL) {
 		for (i = 0; i < n; i++)
-			if (netisr_dispatch_src(proto, source, ms[i]) != 0)
+			if (ms[i] != NULL &&
+			    netisr_dispatch_src(proto, source, ms[i]) != 0)
 				dropped++;
 		return dropped;
 	}
@@ -567,7 +456,9 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 
 			netisr_owner_add(&nw->nw_dispatched, 1);
 			netisr_owner_add(&nw->nw_handled, 1);
+			netisr_depth_enter(cur);
 			h(m);
+			netisr_depth_leave(cur);
 			continue;
 		}
 		m = select_cpuid(np, policy, source, m, &cpu);
@@ -603,6 +494,7 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
  * Runs this CPU's queued packets: protocols in ascending order, at most
  * NETISR_BATCH_CAP per protocol, handlers with the lock dropped.  Returns
  * true if packets are left (the caller polls again after other work).
+ * Only at depth 0: never inside a handler, nor inside itself.
  */
 bool
 netisr_poll_packets(unsigned cpu)
@@ -613,6 +505,9 @@ netisr_poll_packets(unsigned cpu)
 	netisr_handler_t *h;
 	bool more;
 
+	KASSERT(netisr_depth(cpu) == 0, ("%s: cpu %u: worker entered at "
+	    "depth %u (inside a handler or itself)", __func__, cpu,
+	    netisr_depth(cpu)));
 	/*
 	 * Lock-free look first: an idle worker polling in a loop must not
 	 * pull the lock's cache line away from the CPUs enqueueing here.
@@ -628,6 +523,7 @@ netisr_poll_packets(unsigned cpu)
 		return false;
 	}
 	nws->nws_flags |= NWS_RUNNING;
+	netisr_depth_enter(cpu);
 	for (proto = 1; proto < NETISR_MAXPROT; proto++) {
 		struct netisr_work *nw = &nws->nws_work[proto];
 		struct netisr_proto *np = &netisr_proto[proto];
@@ -649,7 +545,14 @@ netisr_poll_packets(unsigned cpu)
 			pending_clear(nws, 1u << proto);
 		}
 		spinlock_unlock(&nws->nws_lock);
+		/*
+		 * Unregistration flushes the queues under the barrier, and
+		 * this CPU parks for it only between passes, so a protocol
+		 * whose packets we just took still has its handler.
+		 */
 		h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+		KASSERT(h != NULL, ("%s: cpu %u: proto %u queued without a "
+		    "handler", __func__, cpu, proto));
 		for (m = batch; m != NULL; m = next) {
 			next = m->m_nextpkt;
 			m->m_nextpkt = NULL;
@@ -658,7 +561,10 @@ netisr_poll_packets(unsigned cpu)
 			else
 				m_freem(m);
 		}
-		netisr_owner_add(&nw->nw_handled, n);
+		if (h != NULL)
+			netisr_owner_add(&nw->nw_handled, n);
+		else
+			netisr_count_unregistered(n);
 		if (np->np_drainedcpu != NULL)
 			np->np_drainedcpu(cpu);
 		ran += n;
@@ -671,17 +577,29 @@ netisr_poll_packets(unsigned cpu)
 	spinlock_unlock(&nws->nws_lock);
 	if (ran != 0)
 		netisr_run_rollups(cpu);
+	netisr_depth_leave(cpu);
 	return more;
 }
 
+/*
+ * The worker.  Called inside a netisr callback (a handler waiting in the
+ * kernel's smp_call_sync runs the core loop), it runs nothing: messages
+ * could park this CPU for a barrier and drain it, which is the worker
+ * nested.  It returns whether work is waiting, to be polled again from
+ * the loop's top level.
+ */
 bool
 netisr_poll(unsigned cpu)
 {
+	struct netisr_workstream *nws = &netisr_ws[cpu];
+
 	KASSERT(cpu == netisr_plat_curcpu(), ("%s: cpu %u polled on %u",
 	    __func__, cpu, netisr_plat_curcpu()));
+	if (netisr_depth(cpu) != 0)
+		return __atomic_load_n(&nws->nws_pending, __ATOMIC_ACQUIRE) !=
+		    0 || !workq_empty(&nws->nws_msgq);
 	netmsg_run_queue(cpu);
-	return netisr_poll_packets(cpu) ||
-	    !workq_empty(&netisr_ws[cpu].nws_msgq);
+	return netisr_poll_packets(cpu) || !workq_empty(&nws->nws_msgq);
 }
 
 bool

@@ -12,6 +12,13 @@
  *
  * Unlike FreeBSD, errors are negative errno values, and a bad handler is
  * refused with an error rather than a panic.
+ *
+ * Handlers (and m2flow, m2cpuid, drainedcpu, rollups) run inside the
+ * worker or the dispatching caller and must not wait for another CPU:
+ * netisr_domsg(), netisr_domsg_global(), netisr_barrier_set(),
+ * netisr_set_dispatch() and netisr_unregister() return -EDEADLK there
+ * (netmsg.c says why).  netisr_sendmsg(), netisr_forwardmsg(), dispatch
+ * and queueing never wait and are allowed anywhere.
  */
 #ifndef NET_NETISR_NETISR_H
 #define NET_NETISR_NETISR_H
@@ -99,7 +106,10 @@ int	 netisr_set_defaultqlimit(unsigned qlimit);
 unsigned netisr_get_defaultqlimit(void);
 unsigned netisr_get_maxqlimit(void);
 unsigned netisr_get_maxthreads(void);
+/* Packets freed because their protocol had no handler (any number). */
 uint64_t netisr_get_unregistered_drops(void);
+/* Waits for other CPUs refused inside a netisr callback (-EDEADLK). */
+uint64_t netisr_get_refused_waits(void);
 const char *netisr_dispatch_name(unsigned policy);
 int	 netisr_dispatch_parse(const char *s, unsigned *policy);
 
@@ -148,7 +158,7 @@ int	netisr_domsg(struct netmsg *msg, unsigned cpu);
 void	netisr_forwardmsg(struct netmsg *msg, unsigned cpu);
 void	netisr_replymsg(struct netmsg *msg, int result);
 int	netisr_domsg_global(struct netmsg *msg);
-void	netisr_barrier_set(void);
+int	netisr_barrier_set(void);
 void	netisr_barrier_rem(void);
 bool	netisr_barrier_held(void);
 

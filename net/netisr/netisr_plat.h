@@ -8,6 +8,7 @@
 #ifndef NET_NETISR_NETISR_PLAT_H
 #define NET_NETISR_NETISR_PLAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The calling CPU's id, 0 .. ncpus - 1. */
@@ -18,6 +19,14 @@ unsigned netisr_plat_curcpu(void);
  * it is another CPU that is idle, wakes it.  Any CPU, any context.
  */
 void	 netisr_plat_wake(unsigned cpu);
+
+/*
+ * True if the caller may wait for another CPU here.  The kernel says no
+ * inside a core-loop poller other than netisr's own (a wait there would
+ * run this CPU's netisr worker nested inside that poller); a host without
+ * pollers always says yes.  netisr adds its own check (nws_depth).
+ */
+bool	 netisr_plat_may_wait(void);
 
 /* A busy-wait hint (pause; a host may also yield). */
 void	 netisr_plat_relax(void);

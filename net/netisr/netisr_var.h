@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netisr_var.h: netisr's internal state, shared by netisr.c (placement,
- * dispatch, the worker) and netmsg.c (messages, the barrier).
+ * dispatch, the worker), netisr_ctl.c (registration, limits, counters)
+ * and netmsg.c (messages, the barrier).
  *
  * Locking (see also netisr.c):
  *	nws_lock	one per workstream (CPU): its per-protocol queues,
  *			nw_len, nw_watermark, nw_queued, nws_flags and
  *			nws_pending.  Taken by the CPUs that enqueue to it and
  *			by its own worker; never by the direct path.
- *	owner-only	nw_dispatched, nw_hybrid_dispatched, nw_handled are
- *			written only by the workstream's own CPU (relaxed
- *			atomic stores, so other CPUs may read them).
- *	atomic		nw_qdrops (drops happen on any CPU).
+ *	owner-only	nw_dispatched, nw_hybrid_dispatched, nw_handled and
+ *			nws_depth are written only by the workstream's own
+ *			CPU (relaxed atomic stores, so others may read them).
+ *	atomic		nw_qdrops (drops happen on any CPU), and the global
+ *			netisr_unregistered_drops and netisr_refused_waits.
  *	netisr_reg_lock	registration: netisr_proto[] changes; readers use
  *			an acquire load of np_handler.  Unregistration also
  *			holds the barrier.
@@ -19,6 +21,7 @@
 #ifndef NET_NETISR_NETISR_VAR_H
 #define NET_NETISR_NETISR_VAR_H
 
+#include "kernel/kassert.h"
 #include "kernel/spinlock.h"
 #include "kernel/workq.h"
 #include "net/netisr/netisr.h"
@@ -26,6 +29,10 @@
 #define NWS_RUNNING	0x1	/* the worker is draining */
 #define NWS_DISPATCHING	0x2	/* a hybrid dispatch runs inline */
 #define NWS_SCHEDULED	0x4	/* the worker has been asked to run */
+/*
+ * Invariant (under nws_lock): NWS_SCHEDULED is set only while nws_pending
+ * is not 0, so a worker that finds nothing pending owes no wake-up.
+ */
 #define NETISR_CACHE_LINE 64
 #define NETISR_MAX_ROLLUPS 8
 
@@ -58,6 +65,13 @@ struct netisr_workstream {
 	unsigned		nws_cpu;
 	unsigned		nws_flags;	/* NWS_* */
 	unsigned		nws_pending;	/* bit per protocol */
+	/*
+	 * Nesting of netisr callbacks on this CPU: the worker's packet pass
+	 * (handlers, drainedcpu, rollups) and handlers or placement
+	 * callbacks run by direct or hybrid dispatch.  The worker runs only
+	 * at depth 0, and nothing waits for another CPU above it (netmsg.c).
+	 */
+	unsigned		nws_depth __attribute__((aligned(NETISR_CACHE_LINE)));
 	struct workq		nws_msgq __attribute__((aligned(NETISR_CACHE_LINE)));
 	struct netisr_work	nws_work[NETISR_MAXPROT];
 } __attribute__((aligned(NETISR_CACHE_LINE)));
@@ -76,22 +90,50 @@ extern unsigned netisr_defaultqlimit;
 extern unsigned netisr_maxqlimit;
 extern unsigned netisr_maxthreads;
 extern uint64_t netisr_unregistered_drops;
+extern uint64_t netisr_refused_waits;
 extern const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES];
 
 bool	ns_streq(const char *a, const char *b);
+void	netisr_count_unregistered(uint64_t n);
 struct netisr_proto *proto_of(const struct netisr_handler *nhp);
 
 bool	netisr_poll_packets(unsigned cpu);
 bool	netisr_all_idle(void);
 void	netmsg_run_queue(unsigned cpu);
 void	netmsg_init_cpu(unsigned cpu);
-void	netisr_barrier_enter(bool drain);
+int	netisr_barrier_enter(bool drain);
 void	netisr_run_rollups(unsigned cpu);
 
 static inline void
 netisr_owner_add(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+	    __ATOMIC_RELAXED);
+}
+
+/*
+ * nws_depth: this CPU enters or leaves a netisr callback.  Relaxed atomics
+ * only so that a test may read another CPU's depth; only cpu writes it.
+ */
+static inline unsigned
+netisr_depth(unsigned cpu)
+{
+	return __atomic_load_n(&netisr_ws[cpu].nws_depth, __ATOMIC_RELAXED);
+}
+
+static inline void
+netisr_depth_enter(unsigned cpu)
+{
+	__atomic_store_n(&netisr_ws[cpu].nws_depth, netisr_depth(cpu) + 1,
+	    __ATOMIC_RELAXED);
+}
+
+static inline void
+netisr_depth_leave(unsigned cpu)
+{
+	KASSERT(netisr_depth(cpu) > 0, ("%s: cpu %u not in a callback",
+	    __func__, cpu));
+	__atomic_store_n(&netisr_ws[cpu].nws_depth, netisr_depth(cpu) - 1,
 	    __ATOMIC_RELAXED);
 }
 

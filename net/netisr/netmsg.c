@@ -23,11 +23,40 @@
  *  - Rollups run after each worker pass that handled packets (for
  *    example to flush delayed TCP ACKs).
  *
+ * Re-entry: every wait here (domsg's, and the barrier's for its lock)
+ * runs this CPU's messages, so that CPUs waiting for each other cannot
+ * deadlock; and a message may be another CPU's barrier park, which drains
+ * this CPU's queues, that is, runs the worker.  A wait inside a handler
+ * would therefore run the worker nested in it: a second pass over queues
+ * whose batch the outer pass holds, the handler re-entered (under the
+ * lwIP core lock: a deadlock), or an unregistration completing while the
+ * outer pass still calls the old handler.  So a CPU waits only at netisr
+ * depth 0 (nws_depth, netisr_var.h: not inside a handler, m2flow,
+ * m2cpuid, drainedcpu, a rollup or the worker's pass) and where the
+ * platform allows it (netisr_plat_may_wait(): in the kernel, not inside a
+ * core-loop poller other than netisr's own).  Elsewhere netisr_domsg(),
+ * netisr_domsg_global() and netisr_barrier_set() (and with it
+ * netisr_set_dispatch() and netisr_unregister()) do nothing and return
+ * -EDEADLK, counted in netisr_refused_waits (`netstat -Q`).  Refusing is
+ * the safe choice: a wait that skipped parks would leave the barrier
+ * holder waiting for queues this CPU drains only after its handler
+ * returns, and one that skipped its own messages would deadlock two CPUs
+ * messaging each other.  Message functions run at depth 0 and may use
+ * netisr_domsg() (not the barrier: see netisr_barrier_enter()).
+ *
+ * Forbidden inside netisr callbacks and under the lwIP core lock
+ * (net/lwip-glue/lwipg_sys.c; not checked here): the calls above, and the
+ * kernel's smp_call_sync(), coreloop_poll_once() and coreloop_run_until()
+ * (kernel/coreloop.c), which run this CPU's pollers, the netisr worker
+ * among them.  Allowed anywhere: netisr_sendmsg(), netisr_forwardmsg(),
+ * netisr_replymsg(), dispatching and queueing packets.
+ *
  * Locking: netmsg_barrier_lock makes barrier holders take turns; a CPU
  * waiting for it keeps running its messages so it can park for the current
  * holder.  The holder must not domsg another CPU while it holds the
- * barrier (that CPU is parked).  The barrier's counters are atomics.
- * Rollups are registered at boot, before any worker runs.
+ * barrier (that CPU is parked).  The barrier's counters and
+ * netisr_refused_waits are atomics.  Rollups are registered at boot,
+ * before any worker runs.
  */
 #include <stddef.h>
 
@@ -44,6 +73,8 @@ static uint32_t barrier_round;		/* drain round requested */
 static uint32_t barrier_acks;		/* CPUs done with this round */
 static uint32_t barrier_release;	/* 1: parked CPUs may go */
 static struct netmsg barrier_park[NETISR_MAXCPU];
+
+uint64_t netisr_refused_waits;		/* atomic; see Re-entry above */
 
 /*
  * Per CPU: the message function now running has given its message away
@@ -134,6 +165,19 @@ netisr_sendmsg(struct netmsg *msg, unsigned cpu)
 	netisr_plat_wake(cpu);
 }
 
+/*
+ * True if the calling CPU may wait for other CPUs here (see Re-entry
+ * above); otherwise counts the refusal and returns false.
+ */
+static bool
+may_wait(void)
+{
+	if (netisr_depth(netisr_plat_curcpu()) == 0 && netisr_plat_may_wait())
+		return true;
+	__atomic_fetch_add(&netisr_refused_waits, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 static void
 wait_done(struct netmsg *msg)
 {
@@ -145,11 +189,14 @@ wait_done(struct netmsg *msg)
 	}
 }
 
+/* -EDEADLK, and msg untouched, where this CPU must not wait. */
 int
 netisr_domsg(struct netmsg *msg, unsigned cpu)
 {
 	if (cpu >= netisr_ncpus)
 		return -EINVAL;
+	if (!may_wait())
+		return -EDEADLK;
 	if (cpu == netisr_plat_curcpu()) {
 		__atomic_store_n(&msg->nm_done, 0, __ATOMIC_RELAXED);
 		run_msg(msg);
@@ -168,6 +215,7 @@ netisr_domsg(struct netmsg *msg, unsigned cpu)
 void
 netisr_forwardmsg(struct netmsg *msg, unsigned cpu)
 {
+	KASSERT(cpu < netisr_ncpus, ("%s: cpu %u", __func__, cpu));
 	netmsg_noreply[netisr_plat_curcpu()] = true;
 	msg->nm_hops++;
 	msg->nm_forwarded = 1;
@@ -194,6 +242,8 @@ global_hop(struct netmsg *msg)
 int
 netisr_domsg_global(struct netmsg *msg)
 {
+	if (!may_wait())
+		return -EDEADLK;
 	msg->nm_chain_fn = msg->nm_fn;
 	msg->nm_fn = global_hop;
 	msg->nm_hops = 0;
@@ -240,13 +290,16 @@ wait_count(uint32_t *counter, uint32_t want)
 
 /*
  * Parks every other CPU; with drain, also empties every packet queue.
- * Called on a CPU, never from inside a message function.
+ * Called on a CPU, never from inside a message function; -EDEADLK, with
+ * nothing done, where this CPU must not wait (see Re-entry above).
  */
-void
+int
 netisr_barrier_enter(bool drain)
 {
 	unsigned me = netisr_plat_curcpu(), cpu, others = netisr_ncpus - 1;
 
+	if (!may_wait())
+		return -EDEADLK;
 	while (!spinlock_trylock(&netmsg_barrier_lock)) {
 		netmsg_run_queue(me);		/* park for the holder */
 		netisr_plat_relax();
@@ -264,19 +317,20 @@ netisr_barrier_enter(bool drain)
 	}
 	wait_count(&barrier_arrived, others);
 	if (!drain)
-		return;
+		return 0;
 	do {
 		__atomic_store_n(&barrier_acks, 0, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&barrier_round, 1, __ATOMIC_ACQ_REL);
 		drain_local(me);
 		wait_count(&barrier_acks, others);
 	} while (!netisr_all_idle());
+	return 0;
 }
 
-void
+int
 netisr_barrier_set(void)
 {
-	netisr_barrier_enter(true);
+	return netisr_barrier_enter(true);
 }
 
 void

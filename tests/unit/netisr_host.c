@@ -125,6 +125,13 @@ netisr_plat_wake(unsigned cpu)
 	}
 }
 
+/* No core-loop pollers here: only netisr's own depth check applies. */
+bool
+netisr_plat_may_wait(void)
+{
+	return true;
+}
+
 void
 netisr_plat_relax(void)
 {
