@@ -42,6 +42,17 @@
  * even reading a stale (previous) parked value.  vq_intr_enable() sets
  * used_event = vq_last_used, "interrupt at the next entry".
  *
+ * Device input (virtqueue.h has the policy): vq_get_used() trusts a used
+ * entry only after checking it against driver-private state.  The idx
+ * must not run past vq_avail_pub, the last idx published: that bounds
+ * every later ring read to entries the device could have written, and
+ * keeps vq_last_used <= vq_avail_pub, so vq_avail_idx - vq_last_used
+ * stays at most vq_size even after skipped entries.  The id must index a
+ * slot whose cookie is set: only chain heads the device holds have one,
+ * so a bad id never reaches vq_free_chain(), whose walk of our own
+ * descriptors is asserted (and, without KASSERT, bounded: a broken walk
+ * stops the queue instead of corrupting the free list).
+ *
  * Locking: none here; see virtqueue.h.  The caller serialises every call
  * on one virtqueue; the device runs concurrently with all of them.
  */
@@ -174,7 +185,12 @@ vq_init(struct virtqueue *vq, uint16_t size, void *desc, void *avail,
 	vq->vq_kicks = 0;
 	vq->vq_kicks_suppressed = 0;
 	vq->vq_full = 0;
-	vq->vq_bad_used = 0;
+	vq->vq_bad_id = 0;
+	vq->vq_bad_dup = 0;
+	vq->vq_bad_len = 0;
+	vq->vq_bad_idx = 0;
+	vq->vq_bad_chain = 0;
+	vq->vq_broken = false;
 
 	/* Every descriptor free, linked in table order. */
 	for (i = 0; i < size; i++) {
@@ -224,6 +240,8 @@ vq_add(struct virtqueue *vq, const struct vq_seg *segs, unsigned nout,
 	}
 	if (total > VQ_MAX_CHAIN_BYTES)
 		return (-EINVAL);
+	if (vq->vq_broken)
+		return (-EIO);
 
 	use_ind = vq->vq_indirect && indirect != NULL && n > 1;
 	need = use_ind ? 1 : n;
@@ -317,18 +335,22 @@ vq_kick_prepare(struct virtqueue *vq)
 /* ---- completion side ---- */
 
 /*
- * Returns the chain at head to the free list; returns the number of bytes
- * the device may write to it.
+ * Returns the chain at head, one the device held, to the free list and
+ * sets *wlen to the number of bytes the device may write to it.  The
+ * descriptors are the driver's own, so a broken walk is a KASSERT; with
+ * KASSERT off it is bounded by the descriptors in use, counted, and stops
+ * the queue (the chain is leaked, the free list left intact).  Returns
+ * false then.
  */
-static uint64_t
-vq_free_chain(struct virtqueue *vq, uint16_t head)
+static bool
+vq_free_chain(struct virtqueue *vq, uint16_t head, uint64_t *wlen)
 {
 	struct vring_desc *d, *tbl;
-	uint64_t wlen;
 	uint32_t i, n;
-	uint16_t tail, flags, cnt;
+	uint16_t tail, flags, cnt, inuse;
 
-	wlen = 0;
+	inuse = vq->vq_size - vq->vq_nfree;
+	*wlen = 0;
 	tail = head;
 	cnt = 1;
 	for (;;) {
@@ -340,15 +362,20 @@ vq_free_chain(struct virtqueue *vq, uint16_t head)
 			for (i = 0; i < n; i++)
 				if ((vq_load16(&tbl[i].vd_flags) &
 				    VRING_DESC_F_WRITE) != 0)
-					wlen += vq_load32(&tbl[i].vd_len);
+					*wlen += vq_load32(&tbl[i].vd_len);
 		} else if ((flags & VRING_DESC_F_WRITE) != 0)
-			wlen += vq_load32(&d->vd_len);
+			*wlen += vq_load32(&d->vd_len);
 		if ((flags & VRING_DESC_F_NEXT) == 0)
 			break;
 		tail = vq_load16(&d->vd_next);
 		cnt++;
-		KASSERT(tail < vq->vq_size && cnt <= vq->vq_size,
+		KASSERT(tail < vq->vq_size && cnt <= inuse,
 		    ("vq_free_chain: %p: chain at %u broken", vq, head));
+		if (tail >= vq->vq_size || cnt > inuse) {
+			vq->vq_bad_chain++;
+			vq->vq_broken = true;
+			return (false);
+		}
 	}
 	vq_store16(&vq->vq_desc[tail].vd_next, vq->vq_free_head);
 	vq->vq_free_head = head;
@@ -356,7 +383,7 @@ vq_free_chain(struct virtqueue *vq, uint16_t head)
 	KASSERT(vq->vq_nfree <= vq->vq_size,
 	    ("vq_free_chain: %p: %u free of %u", vq, vq->vq_nfree,
 	    vq->vq_size));
-	return (wlen);
+	return (true);
 }
 
 /* After consuming a used entry: keep used_event where it belongs. */
@@ -392,16 +419,27 @@ vq_get_used(struct virtqueue *vq, uint32_t *len)
 	struct vring_used_elem *e;
 	uint64_t wlen;
 	uint32_t id, ulen;
-	uint16_t uidx;
+	uint16_t uidx, ready;
 	void *cookie;
 
+	if (vq->vq_broken)
+		return (NULL);
 	for (;;) {
 		uidx = vq_load16(&vq->vq_used->vu_idx);
-		if (uidx == vq->vq_last_used)
+		ready = (uint16_t)(uidx - vq->vq_last_used);
+		if (ready == 0)
 			return (NULL);
-		KASSERT((uint16_t)(uidx - vq->vq_last_used) <= vq->vq_size,
-		    ("vq_get_used: %p: device idx %u, driver at %u", vq, uidx,
-		    vq->vq_last_used));
+		/*
+		 * 2.7.8: the device returns only chains it was given, so it
+		 * can be at most vq_avail_pub - vq_last_used entries ahead.
+		 * Beyond that (a jump, or an idx that went backwards) the
+		 * ring holds nothing we could trust: stop the queue.
+		 */
+		if (ready > (uint16_t)(vq->vq_avail_pub - vq->vq_last_used)) {
+			vq->vq_bad_idx++;
+			vq->vq_broken = true;
+			return (NULL);
+		}
 		/* The element no earlier than the idx covering it. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		e = &vq->vq_used->vu_ring[vq->vq_last_used & vq->vq_mask];
@@ -410,19 +448,22 @@ vq_get_used(struct virtqueue *vq, uint32_t *len)
 		vq->vq_last_used++;
 		vq_used_event_update(vq);
 
-		KASSERT(id < vq->vq_size && vq->vq_cookies[id] != NULL,
-		    ("vq_get_used: %p: device returned bad id %u", vq, id));
-		if (id >= vq->vq_size || vq->vq_cookies[id] == NULL) {
-			/* Not a chain we gave out: skip the entry. */
-			vq->vq_bad_used++;
+		/* Not a chain the device holds: skip the entry. */
+		if (id >= vq->vq_size) {
+			vq->vq_bad_id++;
 			continue;
 		}
 		cookie = vq->vq_cookies[id];
+		if (cookie == NULL) {
+			vq->vq_bad_dup++;
+			continue;
+		}
 		vq->vq_cookies[id] = NULL;
-		wlen = vq_free_chain(vq, (uint16_t)id);
+		if (!vq_free_chain(vq, (uint16_t)id, &wlen))
+			return (NULL);
 		if (ulen > wlen) {
 			/* 2.7.8.2: never trust bytes nobody could write. */
-			vq->vq_bad_used++;
+			vq->vq_bad_len++;
 			ulen = (uint32_t)wlen;
 		}
 		if (len != NULL)
@@ -434,7 +475,14 @@ vq_get_used(struct virtqueue *vq, uint32_t *len)
 bool
 vq_has_used(const struct virtqueue *vq)
 {
-	return (vq_load16(&vq->vq_used->vu_idx) != vq->vq_last_used);
+	return (!vq->vq_broken &&
+	    vq_load16(&vq->vq_used->vu_idx) != vq->vq_last_used);
+}
+
+bool
+vq_is_broken(const struct virtqueue *vq)
+{
+	return (vq->vq_broken);
 }
 
 void

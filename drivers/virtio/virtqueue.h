@@ -59,6 +59,23 @@
  *   vq_last_used <= used vu_idx <= vq_avail_pub <= vq_avail_idx,
  *   and vq_avail_idx - vq_last_used <= size.
  *
+ * Device input: everything the device writes (vu_idx, each used element's
+ * id and len, avail_event, vu_flags) is input, checked before use and
+ * never asserted.  A used entry whose id is out of range, or names no
+ * chain the device holds (a duplicate, or a descriptor that is not a
+ * head), is skipped and counted (vq_bad_id, vq_bad_dup); a length beyond
+ * the chain's writable bytes is clamped and counted (vq_bad_len).  A used
+ * idx that claims more entries than chains were published, i.e. one that
+ * jumped ahead or went backwards, leaves nothing in the ring worth
+ * trusting: it is counted once (vq_bad_idx) and the queue is marked
+ * broken.  A broken queue returns nothing more from vq_get_used(), takes
+ * no more buffers (vq_add() says -EIO), and keeps its outstanding chains
+ * for good, since the device may still be using them; only a device reset
+ * and vq_init() bring it back.  The descriptor table and vq_cookies[] are
+ * the driver's own (the device only reads descriptors), so their
+ * consistency is a KASSERT.  The driver reports the counters (vtnet:
+ * `vtnet rings`, and one log line per queue the first time).
+ *
  * Packed rings (2.8) would plug in behind the same entry points: struct
  * vq_seg, cookies, vq_add(), vq_kick_prepare(), vq_get_used(),
  * vq_has_used(), vq_intr_*() and vq_nfree() say nothing about the ring
@@ -175,7 +192,13 @@ struct virtqueue {
 	uint64_t		vq_kicks;	/* kick_prepare said notify */
 	uint64_t		vq_kicks_suppressed; /* ... said don't */
 	uint64_t		vq_full;	/* vq_add() -ENOSPC */
-	uint64_t		vq_bad_used;	/* bad id or length from device */
+	/* Bad device input (see the top of this file), by kind: */
+	uint64_t		vq_bad_id;	/* used id >= vq_size */
+	uint64_t		vq_bad_dup;	/* used id not a chain it holds */
+	uint64_t		vq_bad_len;	/* used len > writable: clamped */
+	uint64_t		vq_bad_idx;	/* used idx past the published */
+	uint64_t		vq_bad_chain;	/* own chain broken (no KASSERT) */
+	bool			vq_broken;	/* stopped: see vq_is_broken() */
 };
 
 /*
@@ -243,9 +266,10 @@ int	vq_init(struct virtqueue *vq, uint16_t size, void *desc, void *avail,
  * is non-NULL, a single descriptor pointing at `indirect` (caller memory
  * of at least nout + nin entries that lives until the buffer is returned).
  * Not visible to the device until vq_kick_prepare().  Returns 0, -ENOSPC
- * if too few descriptors are free now (counted in vq_full), or -EINVAL for
- * bad arguments, including a chain that could never fit (more segs than
- * the queue size) and more than 4 GiB - 1 in total.
+ * if too few descriptors are free now (counted in vq_full), -EIO if the
+ * queue is broken, or -EINVAL for bad arguments, including a chain that
+ * could never fit (more segs than the queue size) and more than 4 GiB - 1
+ * in total.
  */
 int	vq_add(struct virtqueue *vq, const struct vq_seg *segs, unsigned nout,
 	    unsigned nin, void *cookie, struct vring_desc *indirect);
@@ -261,14 +285,28 @@ bool	vq_kick_prepare(struct virtqueue *vq);
 /*
  * Next finished buffer: returns its cookie and sets *len (if len is not
  * NULL) to the bytes the device wrote, clamped to the buffer's writable
- * size; NULL if none.  Frees the buffer's descriptors.  With interrupts
- * enabled and EVENT_IDX, a caller that consumes must go on until NULL
- * (or call vq_intr_enable()) to be sure of the next interrupt.
+ * size; NULL if none.  Frees the buffer's descriptors.  Each cookie comes
+ * back at most once per vq_add(), whatever the device writes: bad used
+ * entries are skipped and counted, and a used idx that ran past the
+ * published chains stops the queue (vq_is_broken(); NULL from then on).
+ * With interrupts enabled and EVENT_IDX, a caller that consumes must go
+ * on until NULL (or call vq_intr_enable()) to be sure of the next
+ * interrupt.
  */
 void	*vq_get_used(struct virtqueue *vq, uint32_t *len);
 
-/* True if vq_get_used() would return a buffer (a snapshot). */
+/*
+ * True if vq_get_used() may return a buffer (a snapshot); false once the
+ * queue is broken.
+ */
 bool	vq_has_used(const struct virtqueue *vq);
+
+/*
+ * True once the device broke the queue (a used idx past the published
+ * chains): nothing more is returned or taken until the device is reset
+ * and vq_init() runs again.
+ */
+bool	vq_is_broken(const struct virtqueue *vq);
 
 /*
  * Used buffer notification suppression (2.7.7).  vq_intr_disable() asks

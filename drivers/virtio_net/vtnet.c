@@ -20,6 +20,9 @@
  * HASH_CONFIG, which we do not implement.  Errors unwind by marking the
  * device FAILED; its memory stays (the device may have seen it).
  *
+ * A control command that times out stays the device's (vtnet_ctrl()):
+ * its buffer is not reused until the device returns it.
+ *
  * Locking: see vtnet.h.  vs_ctrl_lock serialises control commands.
  */
 #include <stddef.h>
@@ -33,6 +36,7 @@
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
+#include "kernel/kassert.h"
 #include "kernel/kernel.h"
 #include "kernel/kmem.h"
 #include "kernel/libc.h"
@@ -145,21 +149,31 @@ vtnet_ring_alloc(size_t bytes)
 	return (void *)(uintptr_t)pa;
 }
 
+/*
+ * Device config reads (5.1.4), bounded by the device window's length
+ * (virtio_pci.h): a field beyond a short window reads as 0, "absent".
+ */
 static uint8_t
 cfg8(struct vtnet_softc *sc, unsigned off)
 {
+	if (!virtio_pci_device_ok(&sc->vs_vp, off, sizeof(uint8_t)))
+		return 0;
 	return sc->vs_vp.vp_device[off];
 }
 
 static uint16_t
 cfg16(struct vtnet_softc *sc, unsigned off)
 {
+	if (!virtio_pci_device_ok(&sc->vs_vp, off, sizeof(uint16_t)))
+		return 0;
 	return *(volatile uint16_t *)(sc->vs_vp.vp_device + off);
 }
 
 static uint32_t
 cfg32(struct vtnet_softc *sc, unsigned off)
 {
+	if (!virtio_pci_device_ok(&sc->vs_vp, off, sizeof(uint32_t)))
+		return 0;
 	return *(volatile uint32_t *)(sc->vs_vp.vp_device + off);
 }
 
@@ -234,8 +248,36 @@ vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn)
 }
 
 /*
+ * Takes back the buffer of a command that timed out, if the device has
+ * returned it since.  With vs_ctrl_lock.  Returns 0 or -EBUSY.
+ */
+static int
+vtnet_ctrl_reclaim(struct vtnet_softc *sc)
+{
+	void *ck = vq_get_used(&sc->vs_ctrlq, NULL);
+
+	if (ck == NULL)
+		return -EBUSY;
+	/* The queue returns only what was added: one command at a time. */
+	KASSERT(ck == sc->vs_ctrl_buf, ("%s: foreign cookie %p", __func__, ck));
+	sc->vs_ctrl_pending = false;
+	sc->vs_ctrl_late++;
+	printk("vtnet0: control queue: the timed-out command came back; "
+	    "usable again\n");
+	return 0;
+}
+
+/*
  * Runs one control command: class, cmd, len bytes of data; waits for the
- * device's ack.  Takes vs_ctrl_lock.  Returns 0, -EIO or -ETIMEDOUT.
+ * device's ack.  Takes vs_ctrl_lock.  Returns 0, -EIO (a nak, or a queue
+ * the device broke), -ETIMEDOUT, or -EBUSY while an earlier command that
+ * timed out is still the device's.
+ *
+ * A command that times out leaves its buffer with the device, which may
+ * still read the command or write the ack at any time: the buffer is
+ * neither rewritten nor reused until the device returns it.  Meanwhile
+ * every command is refused with a log line; each first checks for that
+ * late return.  Timeouts and refusals are counted (`vtnet rings`).
  */
 static int
 vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
@@ -244,12 +286,23 @@ vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
 	uint8_t *buf = sc->vs_ctrl_buf, *ack = buf + VTNET_CTRL_ACK_OFF;
 	struct vq_seg segs[3];
 	uint64_t t0;
-	uint32_t wlen;
 	int err = 0;
 
 	if (len > VTNET_CTRL_ACK_OFF - 2)
 		return -EINVAL;
 	spinlock_lock(&sc->vs_ctrl_lock);
+	if (vq_is_broken(&sc->vs_ctrlq))
+		err = -EIO;
+	else if (sc->vs_ctrl_pending)
+		err = vtnet_ctrl_reclaim(sc);
+	if (err != 0) {
+		sc->vs_ctrl_refused++;
+		printk("vtnet0: control command %u.%u refused: %s\n", class,
+		    cmd, err == -EIO ? "the device broke the control queue" :
+		    "an earlier command timed out and the device still holds "
+		    "its buffer");
+		goto out;
+	}
 	buf[0] = class;
 	buf[1] = cmd;
 	memcpy(buf + 2, data, len);
@@ -257,21 +310,30 @@ vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
 	segs[0] = (struct vq_seg){ buf, 2 };
 	segs[1] = (struct vq_seg){ buf + 2, (uint32_t)len };
 	segs[2] = (struct vq_seg){ ack, 1 };
-	err = vq_add(&sc->vs_ctrlq, segs, 2, 1, buf, NULL);
-	if (err == 0) {
-		if (vq_kick_prepare(&sc->vs_ctrlq))
-			*sc->vs_ctrl_notify = (uint16_t)(2 * sc->vs_max_pairs);
-		t0 = uptime_us();
-		while (vq_get_used(&sc->vs_ctrlq, &wlen) == NULL) {
-			if (uptime_us() - t0 > VTNET_CTRL_TIMEOUT_US) {
-				err = -ETIMEDOUT;
-				break;
-			}
-			cpu_relax();
-		}
-		if (err == 0 && *(volatile uint8_t *)ack != VTNET_CTRL_OK)
+	if ((err = vq_add(&sc->vs_ctrlq, segs, 2, 1, buf, NULL)) != 0)
+		goto out;
+	if (vq_kick_prepare(&sc->vs_ctrlq))
+		*sc->vs_ctrl_notify = (uint16_t)(2 * sc->vs_max_pairs);
+	t0 = uptime_us();
+	while (vq_get_used(&sc->vs_ctrlq, NULL) == NULL) {
+		if (vq_is_broken(&sc->vs_ctrlq)) {
 			err = -EIO;
+			break;
+		}
+		if (uptime_us() - t0 > VTNET_CTRL_TIMEOUT_US) {
+			err = -ETIMEDOUT;
+			sc->vs_ctrl_pending = true;
+			sc->vs_ctrl_timeouts++;
+			printk("vtnet0: control command %u.%u timed out after "
+			    "%u ms; its buffer stays with the device\n", class,
+			    cmd, VTNET_CTRL_TIMEOUT_US / 1000);
+			break;
+		}
+		cpu_relax();
 	}
+	if (err == 0 && *(volatile uint8_t *)ack != VTNET_CTRL_OK)
+		err = -EIO;
+out:
 	spinlock_unlock(&sc->vs_ctrl_lock);
 	return err;
 }
@@ -557,6 +619,7 @@ vtnet_attach(struct pci_dev *pd)
 	    sc->vs_link_up ? "up" : "down");
 	vtnet_rx_watchdog_start(sc);
 	vtnet_tx_watchdog_start(sc);
+	vtnet_health_start(sc);
 	vtnet0 = sc;
 	return 0;
 fail:

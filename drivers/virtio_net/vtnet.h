@@ -219,6 +219,10 @@ struct vtnet_softc {
 	volatile uint16_t	*vs_ctrl_notify;
 	void			*vs_ctrl_cookies[VTNET_QUEUE_SIZE_MAX];
 	uint8_t			*vs_ctrl_buf;
+	bool			vs_ctrl_pending; /* timed out: buf is the device's */
+	uint64_t		vs_ctrl_timeouts;
+	uint64_t		vs_ctrl_late;	/* timed out, returned later */
+	uint64_t		vs_ctrl_refused; /* refused: pending or broken */
 
 	/* Link state, owned by CPU 0's config poller. */
 	int			vs_config_vector;
@@ -248,6 +252,10 @@ int	vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n);
 int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	    unsigned nsegs, const struct vtnet_tx_csum *csum,
 	    vtnet_tx_done_fn *done, void *arg);
+
+/* vtnet_health.c */
+void	vtnet_health_start(struct vtnet_softc *sc);
+void	vtnet_health_print(struct vtnet_softc *sc);
 
 /* vtnet.c */
 void	vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn);

@@ -155,6 +155,7 @@ vtnet_rings_print(struct vtnet_softc *sc)
 		    t->vtx_full_kicks, t->vtx_wd_kicks,
 		    t->vtx_intr_misrouted, t->vtx_kicks_lost);
 	}
+	vtnet_health_print(sc);		/* bad device input, per queue */
 }
 
 static void

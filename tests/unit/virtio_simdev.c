@@ -199,6 +199,17 @@ sd_put(unsigned j, uint32_t len)
 	*c = sd.sd_flight[--sd.sd_nflight];
 }
 
+/* Writes an arbitrary used element, unpublished: a broken device. */
+void
+sd_put_raw(uint32_t id, uint32_t len)
+{
+	unsigned slot = sd.sd_used_idx++ & (sd.sd_size - 1);
+
+	sd.sd_used->vu_ring[slot].vu_id = id;
+	sd.sd_used->vu_ring[slot].vu_len = len;
+	sd.sd_tag[slot] = -1;
+}
+
 /* Publishes used idx (was old); true if the device would interrupt. */
 bool
 sd_publish(uint16_t old)

@@ -12,7 +12,9 @@
  * avail_event parked behind it); going to sleep it asks for them again,
  * perhaps only a few buffers later (avail_event ahead), then fences and
  * re-checks avail idx.  Protocol violations are counted in sd_bad rather
- * than asserted, so hot loops can check once at the end.
+ * than asserted, so hot loops can check once at the end.  For the
+ * bad-input tests, sd_put_raw() writes any used element at all, as a
+ * broken device would; it changes nothing else the device tracks.
  *
  * There is one device, sd, with the driver's queue vq on its rings, and
  * one xorshift generator, rnd(), that the device uses to pick which
@@ -71,6 +73,7 @@ void		sd_wake(void);
 void		sd_sleep(unsigned slack);
 unsigned	sd_take(unsigned max);
 void		sd_put(unsigned j, uint32_t len);
+void		sd_put_raw(uint32_t id, uint32_t len);
 bool		sd_publish(uint16_t old);
 bool		sd_complete(unsigned k);
 
