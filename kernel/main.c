@@ -26,6 +26,7 @@
 #include "kernel/kernel.h"
 #include "kernel/mem.h"
 #include "kernel/netisr_kern.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
 #include "net/lwip-glue/lwipg_api.h"
@@ -54,6 +55,22 @@ console_irq_init(void)
 	}
 	printk("console: no I/O APIC route for COM1; polling\n");
 	coreloop_poll_console();
+}
+
+/*
+ * A NIC is there but memory for it is not: say so and stop, rather than
+ * print READY as if there were no NIC.  QEMU exits with status
+ * QEMU_EXIT_STATUS(QEMU_EXIT_NOMEM) when it has isa-debug-exit.
+ */
+static void __attribute__((noreturn))
+refuse_nomem(void)
+{
+	printk("unisr: cannot start: the network needs %lu KiB more memory "
+	    "than this machine has (%lu KiB usable); not READY\n",
+	    vtnet_nomem_need_kib(), mem_usable_bytes() / 1024);
+	qemu_exit(QEMU_EXIT_NOMEM);
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }
 
 static void
@@ -120,6 +137,8 @@ kmain(int kind, uint32_t info)
 	toeplitz_init_default();	/* before any CPU hashes */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
+	if (vtnet0 == NULL && vtnet_nomem_need_kib() != 0)
+		refuse_nomem();		/* no READY without the network */
 	if (vtnet0 != NULL && lwipg_init() != 0)	/* lwIP over vtnet0 */
 		printk("lwip: not started\n");
 

@@ -17,6 +17,7 @@ struct trapframe;
  */
 #define QEMU_DEBUG_EXIT_PORT	0xf4
 #define QEMU_EXIT_PANIC		0x10	/* QEMU exit status 33 */
+#define QEMU_EXIT_NOMEM		0x11	/* status 35: too little memory */
 #define QEMU_EXIT_STATUS(v)	(((v) << 1) | 1)
 
 void	panic(const char *fmt, ...)

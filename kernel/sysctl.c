@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
+#include "drivers/virtio_net/vtnet.h"
 #include "kernel/shell.h"
 #include "net/netisr/netisr.h"
 
@@ -77,6 +78,22 @@ get_maxqlimit(char *buf, size_t len)
 	ksnprintf(buf, len, "%u", netisr_get_maxqlimit());
 }
 
+static void
+get_rx_lend_max(char *buf, size_t len)
+{
+	ksnprintf(buf, len, "%u", vtnet_rx_get_lend_max());
+}
+
+static int
+set_rx_lend_max(const char *v)
+{
+	uint32_t n;
+
+	if (kstrtou32(v, VTNET_QUEUE_SIZE_MAX, &n) != 0)
+		return -EINVAL;
+	return vtnet_rx_set_lend_max(n);
+}
+
 static const struct sysctl_node sysctl_nodes[] = {
 	{ "net.isr.dispatch", get_dispatch, set_dispatch,
 	    "direct, hybrid or deferred" },
@@ -85,6 +102,8 @@ static const struct sysctl_node sysctl_nodes[] = {
 	{ "net.isr.defaultqlimit", get_defaultqlimit, set_defaultqlimit,
 	    "1 to net.isr.maxqlimit" },
 	{ "net.isr.maxqlimit", get_maxqlimit, NULL, NULL },
+	{ "hw.vtnet.rx_lend_max", get_rx_lend_max, set_rx_lend_max,
+	    "0 (copy every frame) to 256; capped at 3/4 of the ring" },
 };
 
 static void

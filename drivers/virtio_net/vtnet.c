@@ -578,6 +578,8 @@ vtnet_attach(struct pci_dev *pd)
 		printk("vtnet0: only %u MSI-X vectors; using %u queue pairs\n",
 		    sc->vs_msix.pm_nvec, sc->vs_nqueues);
 	}
+	if ((err = vtnet_size_for_memory(sc)) != 0)
+		goto fail;
 	for (k = 0; k < sc->vs_nqueues; k++)
 		if ((err = vtnet_setup_pair(sc, k)) != 0) {
 			printk("vtnet0: queue pair %u setup failed (%d)\n", k,

@@ -49,6 +49,8 @@
 #define VTNET_TX_MAX_SEGS	8
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
+#define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
+#define VTNET_RXE_MAX		16	/* >= VTNET_RXE_COUNT (vtnet_hdr.h) */
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
 #define VTNET_IFINDEX		1	/* the one interface */
@@ -156,8 +158,11 @@ struct vtnet_rxq {
 	int			vrx_bit;	/* the CPU's pending bit */
 	uint64_t		vrx_packets, vrx_bytes;
 	uint64_t		vrx_drop_runt, vrx_drop_merged, vrx_drop_refill;
+	uint64_t		vrx_drop_oversize; /* over the MTU (+ one tag) */
+	uint64_t		vrx_drop_hdr[VTNET_RXE_MAX]; /* by vtnet_rxe */
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
 	uint64_t		vrx_intr_misrouted; /* taken on another CPU */
+	uint32_t		vrx_lent_hwm;	/* most buffers lent at once */
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
 	uint64_t		vrx_returns;
@@ -205,6 +210,7 @@ struct vtnet_softc {
 	uint16_t		vs_max_pairs;
 	uint16_t		vs_hdr_len;
 	uint16_t		vs_mtu;
+	uint16_t		vs_ring_max;	/* entries per ring (vtnet_mem.c) */
 	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
 	bool			vs_guest_csum, vs_event_idx, vs_indirect;
 	uint32_t		vs_hash_types;
@@ -243,15 +249,23 @@ void	vtnet_flows_print(struct vtnet_softc *sc);
 void	vtnet_flows_clear(struct vtnet_softc *sc);
 void	vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn);
 bool	vtnet_rxbuf_scarce(const struct mbuf *m);
+uint32_t vtnet_rx_get_lend_max(void);
+int	vtnet_rx_set_lend_max(uint32_t n);
 
 /* vtnet_tx.c */
 int	vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq);
+size_t	vtnet_tx_slot_bytes(void);
 bool	vtnet_tx_poll(void *arg);
 void	vtnet_tx_watchdog_start(struct vtnet_softc *sc);
 int	vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n);
 int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	    unsigned nsegs, const struct vtnet_tx_csum *csum,
 	    vtnet_tx_done_fn *done, void *arg);
+
+/* vtnet_mem.c */
+size_t	vtnet_pair_bytes(uint16_t size);
+int	vtnet_size_for_memory(struct vtnet_softc *sc);
+size_t	vtnet_nomem_need_kib(void);
 
 /* vtnet_health.c */
 void	vtnet_health_start(struct vtnet_softc *sc);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "drivers/virtio_net/vtnet_hdr.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
 #include "kernel/netisr_kern.h"
@@ -17,6 +18,7 @@
 #include "net/lwip-glue/lwipg_api.h"
 
 #define VTNET_SEND_MAX		100000
+#define VTNET_DROPS_LINE_MAX	192	/* `netstat -i` drop reasons */
 #define VTNET_LOSEKICK_MAX	1000	/* `vtnet losekick`: doorbells to skip */
 #define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
 #define VTNET_TEST_FRAME_LEN	60	/* minimum Ethernet payload + header */
@@ -41,6 +43,29 @@ vtnet_sum_rx(const struct vtnet_softc *sc, size_t off)
 	return sum;
 }
 
+/* The rx drops of every queue, by reason. */
+static void
+netstat_i_drops(struct vtnet_softc *sc)
+{
+	uint64_t hdr[VTNET_RXE_COUNT] = { 0 }, oversize = 0, refill = 0;
+	char line[VTNET_DROPS_LINE_MAX];
+	size_t n = 0;
+	uint16_t q;
+	int r;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		for (r = 1; r < VTNET_RXE_COUNT; r++)
+			hdr[r] += sc->vs_rxq[q].vrx_drop_hdr[r];
+		oversize += sc->vs_rxq[q].vrx_drop_oversize;
+		refill += sc->vs_rxq[q].vrx_drop_refill;
+	}
+	for (r = 1; r < VTNET_RXE_COUNT; r++)
+		n += (size_t)ksnprintf(line + n, sizeof(line) - n, " %s %lu",
+		    vtnet_rxe_name(r), hdr[r]);
+	printk("vtnet0: rx drops%s oversize %lu refill %lu\n", line,
+	    oversize, refill);
+}
+
 static void
 netstat_i(struct vtnet_softc *sc)
 {
@@ -57,7 +82,7 @@ netstat_i(struct vtnet_softc *sc)
 		const struct vtnet_txq *x = &sc->vs_txq[q];
 
 		idrops = r->vrx_drop_runt + r->vrx_drop_merged +
-		    r->vrx_drop_refill;
+		    r->vrx_drop_oversize + r->vrx_drop_refill;
 		printk("vtnet0 %5u %3u %5d %5d %10lu %12lu %6lu %10lu %12lu "
 		    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", q, r->vrx_cpu,
 		    r->vrx_vector, x->vtx_vector, r->vrx_packets,
@@ -88,10 +113,7 @@ netstat_i(struct vtnet_softc *sc)
 	    "%lu\n", vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_returns)));
-	printk("vtnet0: rx drops runt %lu merged %lu refill %lu\n",
-	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_runt)),
-	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_merged)),
-	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_drop_refill)));
+	netstat_i_drops(sc);
 }
 
 static int
@@ -137,9 +159,9 @@ vtnet_rings_print(struct vtnet_softc *sc)
 		    *vring_avail_event(vq->vq_used, vq->vq_size), vq_nfree(vq),
 		    r->vrx_posted, vq->vq_intr_off, r->vrx_starved,
 		    r->vrx_wd_kicks);
-		printk("rx%u: kicks %lu suppressed %lu misrouted-intrs %lu\n",
-		    q, vq->vq_kicks, vq->vq_kicks_suppressed,
-		    r->vrx_intr_misrouted);
+		printk("rx%u: kicks %lu suppressed %lu misrouted-intrs %lu "
+		    "lent-hwm %u\n", q, vq->vq_kicks, vq->vq_kicks_suppressed,
+		    r->vrx_intr_misrouted, r->vrx_lent_hwm);
 	}
 	for (q = 0; q < sc->vs_nqueues; q++) {
 		const struct vtnet_txq *t = &sc->vs_txq[q];

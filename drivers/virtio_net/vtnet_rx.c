@@ -13,9 +13,12 @@
  * Frames are delivered in place (no copy).  Until netisr exists, delivery
  * is a counting sink that also records each IPv4 TCP/UDP flow: its queue,
  * the device's hash and hash type, and a frame count (`vtnet flows`).
- * A frame too short for a header, or spanning several buffers (possible
- * only with MRG_RXBUF, which our 2 KiB buffers make unnecessary), is
- * dropped and counted by reason.
+ * The device's header is checked by vtnet_rx_hdr_check() (vtnet_hdr.c): a
+ * frame too short for a header, spanning several buffers (possible only
+ * with MRG_RXBUF, which our 2 KiB buffers make unnecessary), with GSO we
+ * never negotiated, unknown flags or checksum offsets outside the frame
+ * is dropped and counted by reason, and so is a frame bigger than the MTU
+ * we offered (`netstat -i` shows every reason).
  *
  * Locking: an rx queue, its buffers, counters and flow table are touched
  * only by the queue's CPU; the shell reads the counters racily.
@@ -23,6 +26,7 @@
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "drivers/virtio_net/vtnet_hdr.h"
 #include "kernel/callout.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
@@ -41,6 +45,13 @@
 #define IPPROTO_UDP		17
 #define L4_PORTS_LEN		4
 #define FLOW_MIX		0x9e3779b9u	/* golden-ratio multiplier */
+#define VTNET_FLOW_PROBES	8	/* slots tried per frame, at most */
+#define VTNET_FLOWS_SHIFT	8	/* log2(VTNET_FLOWS_PER_QUEUE) */
+
+_Static_assert(VTNET_FLOWS_PER_QUEUE == 1 << VTNET_FLOWS_SHIFT,
+    "flow_note() takes the slot from the hash's top bits");
+_Static_assert(VTNET_RXE_COUNT <= VTNET_RXE_MAX,
+    "vrx_drop_hdr has a counter for every vtnet_rxe reason");
 
 static uint16_t
 be16(const uint8_t *p)
@@ -64,8 +75,8 @@ vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
 	int err;
 
 	size = virtio_pci_queue_max(&sc->vs_vp, q);
-	if (size > VTNET_QUEUE_SIZE_MAX)
-		size = VTNET_QUEUE_SIZE_MAX;
+	if (size > sc->vs_ring_max)
+		size = sc->vs_ring_max;
 	rxq->vrx_size = size;
 	desc = vtnet_ring_alloc(vq_desc_bytes(size));
 	avail = vtnet_ring_alloc(vq_avail_bytes(size));
@@ -214,15 +225,50 @@ rx_take_returns(struct vtnet_rxq *rxq)
 	return n;
 }
 
-/* True when the stack holds so many of m's queue's buffers that it should
- * copy and give this one back at once (the ring must never starve). */
+/*
+ * The rx lending budget.  Buffers handed upward stay lent until the stack
+ * frees them (zero copy); a queue may lend at most vtnet_rx_lend_max of
+ * its buffers (hw.vtnet.rx_lend_max, default three quarters of the ring).
+ * Past that the upper layer copies the frame and gives the buffer back
+ * at once, so however many buffers a slow consumer pins (a TCP echo whose
+ * peer does not read, lwIP's out-of-order queue), the driver keeps a
+ * quarter of every ring posted and still receives.  0 copies every frame.
+ */
+static uint32_t vtnet_rx_lend_max = VTNET_QUEUE_SIZE_MAX -
+    VTNET_QUEUE_SIZE_MAX / VTNET_RX_SCARCE_DIV;
+
+uint32_t
+vtnet_rx_get_lend_max(void)
+{
+	return __atomic_load_n(&vtnet_rx_lend_max, __ATOMIC_RELAXED);
+}
+
+int
+vtnet_rx_set_lend_max(uint32_t n)
+{
+	if (n > VTNET_QUEUE_SIZE_MAX)
+		return -EINVAL;
+	__atomic_store_n(&vtnet_rx_lend_max, n, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* True when m's queue has lent more buffers than its budget: the caller
+ * should copy and give this one back at once (the ring must never
+ * starve).  Also keeps the queue's high-water mark of lent buffers. */
 bool
 vtnet_rxbuf_scarce(const struct mbuf *m)
 {
-	const struct vtnet_rxq *rxq = ((const struct vtnet_rxbuf *)m)->rb_rxq;
+	struct vtnet_rxq *rxq = ((const struct vtnet_rxbuf *)m)->rb_rxq;
+	uint32_t lent = rxq->vrx_size -
+	    __atomic_load_n(&rxq->vrx_posted, __ATOMIC_RELAXED);
+	uint32_t budget = vtnet_rx_get_lend_max();
+	uint32_t cap = rxq->vrx_size - rxq->vrx_size / VTNET_RX_SCARCE_DIV;
 
-	return __atomic_load_n(&rxq->vrx_posted, __ATOMIC_RELAXED) <
-	    rxq->vrx_size / VTNET_RX_SCARCE_DIV;
+	if (budget > cap)
+		budget = cap;
+	if (lent > rxq->vrx_lent_hwm)
+		rxq->vrx_lent_hwm = lent;
+	return lent > budget;
 }
 
 void
@@ -272,8 +318,11 @@ flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
 	dst = be32(ip + 16);
 	sport = be16(l4);
 	dport = be16(l4 + 2);
-	slot = (src ^ dst ^ ((uint32_t)sport << 16 | dport)) * FLOW_MIX;
-	for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
+	/* Fibonacci hashing: the product's top bits mix every key bit. */
+	slot = ((src ^ dst ^ ((uint32_t)sport << 16 | dport)) * FLOW_MIX) >>
+	    (32 - VTNET_FLOWS_SHIFT);
+	/* O(1) per frame: a flow lives within VTNET_FLOW_PROBES of its slot. */
+	for (i = 0; i < VTNET_FLOW_PROBES; i++) {
 		fl = &rxq->vrx_flows[(slot + i) % VTNET_FLOWS_PER_QUEUE];
 		if (!fl->vf_used) {
 			fl->vf_src = src;
@@ -339,26 +388,39 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 	uint32_t hash = 0, wlen, flen;
 	uint16_t type = 0, extra;
 	struct mbuf *m;
+	int reason;
 
-	if (len < (uint32_t)sc->vs_hdr_len + VTNET_ETHER_HDR_LEN) {
-		rxq->vrx_drop_runt++;
-		return NULL;
-	}
-	if (sc->vs_mrg && h->vh_num_buffers > 1) {
-		for (extra = 1; extra < h->vh_num_buffers; extra++) {
-			more = vq_get_used(&rxq->vrx_vq, &wlen);
-			if (more == NULL)
-				break;
-			rxq->vrx_posted--;
-			rx_repost(rxq, more);
+	/* The device's header is input: vtnet_hdr.c says what is wrong. */
+	reason = vtnet_rx_hdr_check(h, len, sc->vs_hdr_len,
+	    (sc->vs_guest_csum ? VTNET_RXH_GUEST_CSUM : 0) |
+	    (sc->vs_mrg ? VTNET_RXH_MRG_RXBUF : 0));
+	if (reason != VTNET_RXE_OK) {
+		rxq->vrx_drop_hdr[reason]++;
+		if (reason == VTNET_RXE_SHORT)
+			rxq->vrx_drop_runt++;
+		if (reason == VTNET_RXE_MERGED) {
+			rxq->vrx_drop_merged++;
+			/* The frame's other buffers go back with it. */
+			for (extra = 1; extra < h->vh_num_buffers; extra++) {
+				more = vq_get_used(&rxq->vrx_vq, &wlen);
+				if (more == NULL)
+					break;
+				rxq->vrx_posted--;
+				rx_repost(rxq, more);
+			}
 		}
-		rxq->vrx_drop_merged++;
 		return NULL;
 	}
 	flen = len - sc->vs_hdr_len;
+	if (flen > (uint32_t)sc->vs_mtu + VTNET_ETHER_HDR_LEN +
+	    VTNET_VLAN_TAG_LEN) {
+		rxq->vrx_drop_oversize++;	/* bigger than we offered */
+		return NULL;
+	}
 	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_NEEDS_CSUM)) {
 		if (!rx_complete_csum(rb->rb_buf + sc->vs_hdr_len, flen, h)) {
-			rxq->vrx_drop_runt++;
+			/* vtnet_rx_hdr_check() already refuses this. */
+			rxq->vrx_drop_hdr[VTNET_RXE_BAD_CSUM_OFFSET]++;
 			return NULL;
 		}
 		rxq->vrx_csum_completed++;

@@ -63,6 +63,12 @@ struct vtnet_tx_slot {
 	void			*vts_arg;
 };
 
+size_t
+vtnet_tx_slot_bytes(void)
+{
+	return sizeof(struct vtnet_tx_slot);
+}
+
 int
 vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq)
 {
@@ -72,8 +78,8 @@ vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq)
 
 	spinlock_init(&txq->vtx_lock);
 	size = virtio_pci_queue_max(&sc->vs_vp, q);
-	if (size > VTNET_QUEUE_SIZE_MAX)
-		size = VTNET_QUEUE_SIZE_MAX;
+	if (size > sc->vs_ring_max)
+		size = sc->vs_ring_max;
 	txq->vtx_size = size;
 	desc = vtnet_ring_alloc(vq_desc_bytes(size));
 	avail = vtnet_ring_alloc(vq_avail_bytes(size));

@@ -43,6 +43,18 @@ void	lwipg_csum_rx_end(bool began);
 struct lwipg_stats {
 	uint64_t	ls_runts;
 	uint64_t	ls_unknown_type;
+	/* Packets too short or malformed for lwIP (lwipg_input.c). */
+	uint64_t	ls_arp_toosmall;	/* under the 28-byte header */
+	uint64_t	ls_arp_badformat;	/* not Ethernet/IPv4 */
+	uint64_t	ls_ip_toosmall;		/* under 20 bytes */
+	uint64_t	ls_ip_badvers;		/* version not 4 */
+	uint64_t	ls_ip_badhlen;		/* IHL < 5 or past the frame */
+	uint64_t	ls_ip_badlen;		/* total length < header */
+	uint64_t	ls_ip_tooshort;		/* total length > frame */
+	uint64_t	ls_ip6_toosmall;	/* under the 40-byte header */
+	uint64_t	ls_ip6_badvers;		/* version not 6 */
+	uint64_t	ls_ip6_tooshort;	/* payload length > frame */
+	uint64_t	ls_tcp_persist_stopped;	/* lwIP 2.1.3 guard */
 	uint64_t	ls_copied;
 	uint64_t	ls_zero_copy;
 	uint64_t	ls_no_pbuf;
@@ -51,6 +63,7 @@ struct lwipg_stats {
 	uint64_t	ls_tx_csum_unparsed;	/* ... that could not be */
 	uint64_t	ls_rx_csum_trusted;	/* lwIP's check skipped */
 	uint64_t	ls_echo_blocked;	/* echo tcp_write refused */
+	uint64_t	ls_echo_held;		/* echo stopped at ECHO_SND_MAX */
 };
 extern struct lwipg_stats lwipg_stats;
 

@@ -18,6 +18,16 @@
 #define ECHO_PORT	7
 #define DISCARD_PORT	9
 #define ECHO_POLL_TICKS	1	/* retry a blocked echo every 500 ms */
+/*
+ * What one echo connection may hold: received data not yet written back
+ * (at most its receive window, ECHO_RCV_WND: the 65,535 bytes the SYN-ACK
+ * offered, which carries no window scale) and data written back but not
+ * yet acknowledged (ECHO_SND_MAX of its send buffer).  Without the bounds
+ * a few peers that send and never read pinned every rx buffer and every
+ * TCP segment: the NIC starved.
+ */
+#define ECHO_RCV_WND	0xffff
+#define ECHO_SND_MAX	(64 * 1024)
 
 static void
 udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
@@ -32,14 +42,18 @@ udp_echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
  * TCP echo state per connection: received data not yet written back.
  * Data is written back as send-buffer space allows, in order, and only
  * what has been queued for sending is acknowledged to the peer (so the
- * peer's window, not our memory, absorbs a slow reader).  When tcp_write
- * fails for want of memory with nothing of ours in flight, no sent
- * callback will come: the poll callback retries.
+ * peer's window, not our memory, absorbs a slow reader): while the echo is
+ * blocked the advertised window shrinks by every byte that arrives.  Each
+ * connection holds at most ECHO_RCV_WND received and ECHO_SND_MAX
+ * unacknowledged (see above).  When tcp_write fails for want of memory
+ * with nothing of ours in flight, no sent callback will come: the poll
+ * callback retries.
  */
 struct echo_conn {
 	struct pbuf	*ec_pending;	/* chain still to write back */
 	u16_t		ec_off;		/* bytes of the first pbuf written */
 	bool		ec_closing;	/* peer closed: close when drained */
+	uint32_t	ec_withheld;	/* window held back at accept */
 };
 
 static void
@@ -72,6 +86,16 @@ echo_recved(struct tcp_pcb *pcb, uint32_t n)
 	}
 }
 
+/* Bytes this connection may still queue for sending (ECHO_SND_MAX). */
+static uint32_t
+echo_snd_room(const struct tcp_pcb *pcb)
+{
+	/* snd_buf itself: tcp_sndbuf() clamps to 16 bits with LWIP_WND_SCALE. */
+	uint32_t queued = TCP_SND_BUF - (uint32_t)pcb->snd_buf;
+
+	return queued >= ECHO_SND_MAX ? 0 : ECHO_SND_MAX - queued;
+}
+
 /* Writes back as much pending data as fits; closes once drained. */
 static void
 echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
@@ -85,8 +109,12 @@ echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
 		len = (u16_t)(q->len - ec->ec_off);
 		if (len > tcp_sndbuf(pcb))
 			len = tcp_sndbuf(pcb);
-		if (len == 0)
+		if (len > echo_snd_room(pcb))
+			len = (u16_t)echo_snd_room(pcb);
+		if (len == 0) {
+			lwipg_stats.ls_echo_held++;
 			break;
+		}
 		err = tcp_write(pcb, (u8_t *)q->payload + ec->ec_off, len,
 		    TCP_WRITE_FLAG_COPY);
 		if (err != ERR_OK) {
@@ -108,6 +136,12 @@ echo_push(struct tcp_pcb *pcb, struct echo_conn *ec)
 		echo_recved(pcb, done);
 	}
 	if (ec->ec_pending == NULL && ec->ec_closing) {
+		/*
+		 * Give the withheld window back first: tcp_close() resets a
+		 * connection whose window is short of TCP_WND, taking it
+		 * for unread data.
+		 */
+		echo_recved(pcb, ec->ec_withheld);
 		echo_free(pcb, ec);
 		tcp_close(pcb);
 	}
@@ -193,6 +227,23 @@ echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	ec->ec_pending = NULL;
 	ec->ec_off = 0;
 	ec->ec_closing = false;
+	/*
+	 * Bound the receive window to what the SYN-ACK put on the wire
+	 * (ECHO_RCV_WND: a SYN's window is never scaled), so the peer has
+	 * never been offered more.  lwIP itself remembers TCP_WND as
+	 * announced (rcv_ann_wnd, rcv_ann_right_edge) and would keep
+	 * advertising it, so those come down too; nothing in flight is
+	 * refused.  From here the window grows only by what echo_push()
+	 * writes back (tcp_recved): held data plus window stay at most
+	 * ECHO_RCV_WND.  Called before any data of the connection arrived.
+	 */
+	ec->ec_withheld = 0;
+	if (pcb->rcv_wnd > ECHO_RCV_WND) {
+		ec->ec_withheld = pcb->rcv_wnd - ECHO_RCV_WND;
+		pcb->rcv_wnd = ECHO_RCV_WND;
+		pcb->rcv_ann_wnd = ECHO_RCV_WND;
+		pcb->rcv_ann_right_edge = pcb->rcv_nxt + ECHO_RCV_WND;
+	}
 	tcp_arg(pcb, ec);
 	tcp_recv(pcb, tcp_echo_recv);
 	tcp_sent(pcb, tcp_echo_sent);

@@ -3,6 +3,13 @@
  * lwipg_stats.c: `netstat -s` for the stack.  In this order:
  *
  *   lwip: rx zero-copy <n> copied <n> ...     the glue's input counters
+ *   lwip: rx-drop arp-toosmall <n> arp-badformat <n> ip-toosmall <n>
+ *       ip-badvers <n> ip-badhlen <n> ip-badlen <n> ip-tooshort <n>
+ *       ip6-toosmall <n> ip6-badvers <n> ip6-tooshort <n>
+ *                                               packets the handlers kept
+ *                                               from lwIP (lwipg_input.c)
+ *   lwip: guard tcp-persist-stopped <n>         lwIP state the handlers
+ *                                               repaired (lwipg_input.c)
  *   lwip: glue tx-csum-offload <n> tx-csum-unparsed <n> rx-csum-trusted <n>
  *       echo-blocked <n>                        offloads, echo back-pressure
  *   netisr: unregistered-protocol drops <n>
@@ -166,10 +173,22 @@ lwipg_print_stats(void)
 	    "unknown-ethertype %lu tx-busy %lu\n", sn.sn_glue.ls_zero_copy,
 	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_glue.ls_runts,
 	    sn.sn_glue.ls_unknown_type, sn.sn_glue.ls_tx_busy);
+	printk("lwip: rx-drop arp-toosmall %lu arp-badformat %lu "
+	    "ip-toosmall %lu ip-badvers %lu ip-badhlen %lu ip-badlen %lu "
+	    "ip-tooshort %lu ip6-toosmall %lu ip6-badvers %lu "
+	    "ip6-tooshort %lu\n", sn.sn_glue.ls_arp_toosmall,
+	    sn.sn_glue.ls_arp_badformat, sn.sn_glue.ls_ip_toosmall,
+	    sn.sn_glue.ls_ip_badvers, sn.sn_glue.ls_ip_badhlen,
+	    sn.sn_glue.ls_ip_badlen, sn.sn_glue.ls_ip_tooshort,
+	    sn.sn_glue.ls_ip6_toosmall, sn.sn_glue.ls_ip6_badvers,
+	    sn.sn_glue.ls_ip6_tooshort);
+	printk("lwip: guard tcp-persist-stopped %lu\n",
+	    sn.sn_glue.ls_tcp_persist_stopped);
 	printk("lwip: glue tx-csum-offload %lu tx-csum-unparsed %lu "
 	    "rx-csum-trusted %lu echo-blocked %lu\n",
 	    sn.sn_glue.ls_tx_csum_offload, sn.sn_glue.ls_tx_csum_unparsed,
 	    sn.sn_glue.ls_rx_csum_trusted, sn.sn_glue.ls_echo_blocked);
+	printk("lwip: echo held %lu\n", sn.sn_glue.ls_echo_held);
 	printk("netisr: unregistered-protocol drops %lu\n", sn.sn_unreg_drops);
 	for (i = 0; i < LWIPG_NPROTOS; i++) {
 		const struct stats_proto *p = &sn.sn_proto[i];

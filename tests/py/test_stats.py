@@ -82,6 +82,9 @@ RX_RE = re.compile(r"^lwip: rx zero-copy (\d+) copied (\d+) no-pbuf (\d+) "
 GLUE_RE = re.compile(r"^lwip: glue tx-csum-offload (\d+) tx-csum-unparsed "
                      r"(\d+) rx-csum-trusted (\d+) echo-blocked (\d+)$")
 UNREG_RE = re.compile(r"^netisr: unregistered-protocol drops (\d+)$")
+ECHO_HELD_RE = re.compile(r"^lwip: echo held (\d+)$")
+# The glue's named drops and guards: "lwip: rx-drop k n k n ...".
+KV_LINE_RE = re.compile(r"^lwip: (rx-drop|guard)((?: [a-z0-9-]+ \d+)+)$")
 ASSERT_RE = re.compile(r"^lwip: assertions (\d+) core-lock-checks (\d+)$")
 MEM_RE = re.compile(r"^lwip: (mem|memp) (\w+) avail (\d+) used (\d+) "
                     r"max (\d+) err (\d+)$")
@@ -121,6 +124,15 @@ def parse_netstat(lines):
         if m:
             st["unreg"] = int(m.group(1))
             continue
+        m = ECHO_HELD_RE.match(ln)
+        if m:
+            st["echo_held"] = int(m.group(1))
+            continue
+        m = KV_LINE_RE.match(ln)
+        if m:
+            f = m.group(2).split()
+            st[m.group(1)] = dict(zip(f[0::2], map(int, f[1::2])))
+            continue
         m = ASSERT_RE.match(ln)
         if m:
             st["assertions"] = int(m.group(1))
@@ -146,7 +158,7 @@ def parse_netstat(lines):
             st["proto"][m.group(1)] = dict(zip(keys, map(int, f[1::2])))
             continue
         raise ValueError("unexpected netstat -s line %r" % ln)
-    for k in ("rx", "glue", "unreg", "heap", "assertions"):
+    for k in ("rx", "glue", "echo_held", "unreg", "heap", "assertions"):
         if k not in st:
             raise ValueError("netstat -s has no %s line" % k)
     return st
@@ -256,6 +268,9 @@ def main(argv=None):
 SAMPLE = """\
 lwip: rx zero-copy 6 copied 0 no-pbuf 0 runts 0 unknown-ethertype 0 tx-busy 0
 lwip: glue tx-csum-offload 7 tx-csum-unparsed 0 rx-csum-trusted 4 echo-blocked 0
+lwip: rx-drop arp-toosmall 1 ip-badvers 2
+lwip: guard tcp-persist-stopped 0
+lwip: echo held 0
 netisr: unregistered-protocol drops 0
 lwip: link xmit 0 recv 0 fw 0 drop 0 chkerr 0 lenerr 0 memerr 0 rterr 0 \
 proterr 0 opterr 0 err 0 cachehit 0
@@ -273,6 +288,8 @@ def test_parse_netstat():
     st = parse_netstat(SAMPLE)
     assert st["rx"]["zero-copy"] == 6 and st["rx"]["tx-busy"] == 0
     assert st["unreg"] == 0
+    assert st["rx-drop"] == {"arp-toosmall": 1, "ip-badvers": 2}
+    assert st["guard"] == {"tcp-persist-stopped": 0}
     assert st["glue"] == {"tx-csum-offload": 7, "tx-csum-unparsed": 0,
                           "rx-csum-trusted": 4, "echo-blocked": 0}
     assert st["proto"]["ip"]["xmit"] == 5 and st["proto"]["ip"]["recv"] == 5

@@ -67,7 +67,12 @@ MACLINE_RE = re.compile(
     r"rss (on|off), hash report (on|off), link (up|down)$")
 LINK_RE = re.compile(r"^vtnet0: link (up|down), link changes (\d+)$")
 # netstat -i ends with the link line and then the rx drop reasons.
-DROPS_RE = re.compile(r"^vtnet0: rx drops runt (\d+) merged (\d+) refill (\d+)$")
+# Every rx drop reason: vtnet_rx_hdr_check()'s (vtnet_hdr.h), then the
+# frames over the MTU and the refills that failed.
+DROPS_RE = re.compile(
+    r"^vtnet0: rx drops short (\d+) num-buffers (\d+) merged (\d+) "
+    r"gso (\d+) flags (\d+) csum-start (\d+) csum-offset (\d+) "
+    r"hash-report (\d+) oversize (\d+) refill (\d+)$")
 COUNTERS = ("ipkts", "ibytes", "idrops", "opkts", "obytes", "odrops",
             "intrs", "polls", "refills", "full", "csum", "hashed")
 RSS_KEY_RE = re.compile(r"^rss: key ([0-9a-f]{80})$")
