@@ -11,6 +11,53 @@
  *            0x86dd -> NETISR_IPV6 (FLOW)    ip6_input   m2flow: Toeplitz
  *          runts and unknown ethertypes are dropped and counted.
  *
+ * lwIP trusts its input to hold the headers it reads (etharp_input reads
+ * the 28-byte ARP header unchecked), so each handler first checks, with
+ * the mbuf, what lwIP will read, and drops and counts what falls short;
+ * lwIP never sees such a packet (its own counters do not move).  The
+ * counters, by their `netstat -s` names (lwipg_stats.c, line "lwip:
+ * rx-drop ..."), after FreeBSD's arpstat/ipstat/ip6stat:
+ *
+ *   arp-toosmall    ARP: fewer than the 28 bytes of an Ethernet/IPv4 ARP
+ *                   header (RFC 826)
+ *   arp-badformat   ARP: hardware type not Ethernet (1), protocol not
+ *                   IPv4 (0x0800), or address lengths not 6 and 4
+ *   ip-toosmall     IPv4: fewer than 20 bytes (RFC 791)
+ *   ip-badvers      IPv4: version not 4
+ *   ip-badhlen      IPv4: header length (IHL * 4) under 20 or past the
+ *                   frame
+ *   ip-badlen       IPv4: total length under the header length
+ *   ip-tooshort     IPv4: total length past the frame (a frame longer
+ *                   than the total length is Ethernet padding, fine:
+ *                   ip4_input trims it)
+ *   ip6-toosmall    IPv6: fewer than the 40-byte header (RFC 8200)
+ *   ip6-badvers     IPv6: version not 6
+ *   ip6-tooshort    IPv6: 40 + payload length past the frame (longer is
+ *                   padding, which ip6_input trims)
+ *   ip6-badext      IPv6: a hop-by-hop, routing or destination options
+ *                   header that starts less than 2 bytes before the end
+ *                   of the payload (RFC 8200, 4): ip6_input reads its
+ *                   length byte before checking that it is there (an lwIP
+ *                   2.1.3 bug).  The walk follows the chain through the
+ *                   fragment header of a first fragment, whose pbuf heads
+ *                   the reassembled datagram lwIP walks on from.
+ *
+ * One lwIP 2.1.3 bug is guarded against after the fact.  With the peer's
+ * window at zero, lwIP's persist timer probes with the first byte (or the
+ * FIN) of its unsent queue; when the peer acknowledges that byte and
+ * keeps the window shut, tcp_receive frees the segment from the unsent
+ * queue but leaves the persist timer running, and the next tcp_slowtmr
+ * fails LWIP_ASSERT("persist ticking with empty send buffer"): any peer
+ * of a TCP service could panic the kernel.  So after lwIP has handled a
+ * packet that may carry TCP, the IP handlers stop the persist timer of
+ * every connection left with nothing to send (what tcp_output does when
+ * the window opens), counted as
+ *
+ *   tcp-persist-stopped   (`netstat -s` line "lwip: guard ...")
+ *
+ * Found by tests/fuzz/fuzz_frames.c; the input that panicked is
+ * tests/fuzz/corpus/fuzz_frames/regress-tcp-persist-empty.
+ *
  * The ARP, IP and IPv6 handlers run with the lwIP core lock.  A frame
  * becomes a pbuf_custom over the driver's rx buffer (no copy); freeing the
  * pbuf returns the buffer to its queue.  When the driver says its ring is
@@ -18,9 +65,10 @@
  * queue), the frame is copied into a pool pbuf instead and the buffer goes
  * back at once.
  *
- * Locking: ether runs outside the core lock; the others take it.  The
- * counters in lwipg_stats are written under the core lock, except the
- * ether handler's, which use atomics.
+ * Locking: ether runs outside the core lock; the others take it and
+ * check their packet under it.  The counters in lwipg_stats are written
+ * under the core lock, except the ether handler's (ls_runts,
+ * ls_unknown_type), which use atomics.
  */
 #include <stddef.h>
 
@@ -31,7 +79,9 @@
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
+#include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/netisr/netisr.h"
 #include "net/netisr/netisr_flow.h"
@@ -42,8 +92,168 @@
 #define ETHERTYPE_ARP		0x0806
 #define ETHERTYPE_IPV6		0x86dd
 
+/* RFC 826: the ARP header for Ethernet and IPv4. */
+#define ARP_HDR_LEN		28
+#define ARP_HRD_ETHER		1	/* ar_hrd: Ethernet */
+#define ARP_PRO_IP		0x0800	/* ar_pro: IPv4 */
+#define ARP_HLN_ETHER		6	/* ar_hln */
+#define ARP_PLN_IP		4	/* ar_pln */
+#define ARP_HRD_OFF		0
+#define ARP_PRO_OFF		2
+#define ARP_HLN_OFF		4
+#define ARP_PLN_OFF		5
+
+/* RFC 791, 3.1: the IPv4 header. */
+#define IP4_HDR_MIN		20
+#define IP4_VERSION		4
+#define IP4_LEN_OFF		2	/* total length */
+#define IP4_PROTO_OFF		9	/* protocol */
+
+/* RFC 8200, 3: the IPv6 header. */
+#define IP6_HDR_LEN		40
+#define IP6_VERSION		6
+#define IP6_PLEN_OFF		4	/* payload length */
+#define IP6_NXT_OFF		6	/* next header */
+
+/* RFC 8200, 4: the extension headers ip6_input walks. */
+#define IP6_NXT_HOPOPTS		0
+#define IP6_NXT_ROUTING		43
+#define IP6_NXT_FRAGMENT	44
+#define IP6_NXT_DSTOPTS		60
+#define IP6_EXT_MIN		2	/* next header, header length */
+#define IP6_EXT_UNIT		8	/* header length counts 8 octets ... */
+#define IP6_FRAG_HLEN		8	/* the fragment header */
+#define IP6_FRAG_OFF_OFF	2	/* fragment offset and M flag */
+#define IP6_FRAG_OFF_MASK	0xfff8
+
+/* IANA protocol numbers. */
+#define IPPROTO_TCP_NUM		6
+#define IPPROTO_UDP_NUM		17
+#define IPPROTO_ICMPV6_NUM	58
+
 _Static_assert(sizeof(struct pbuf_custom) <= VTNET_RXBUF_UPPER,
     "pbuf_custom fits the rx buffer's upper-layer scratch");
+
+static inline uint32_t
+be16_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+/* Frees m and counts it in *counter.  Core lock held. */
+static bool
+input_drop(struct mbuf *m, uint64_t *counter)
+{
+	(*counter)++;
+	m_freem(m);
+	return false;
+}
+
+/*
+ * Whether m holds an ARP header for Ethernet and IPv4, all that
+ * etharp_input handles (and reads without checking).  Core lock held.
+ * Returns false with m freed and counted if not.
+ */
+static bool
+arp_valid(struct mbuf *m)
+{
+	const uint8_t *a = m->m_data;
+
+	if (m->m_len < ARP_HDR_LEN)
+		return input_drop(m, &lwipg_stats.ls_arp_toosmall);
+	if (be16_at(a + ARP_HRD_OFF) != ARP_HRD_ETHER ||
+	    be16_at(a + ARP_PRO_OFF) != ARP_PRO_IP ||
+	    a[ARP_HLN_OFF] != ARP_HLN_ETHER || a[ARP_PLN_OFF] != ARP_PLN_IP)
+		return input_drop(m, &lwipg_stats.ls_arp_badformat);
+	return true;
+}
+
+/*
+ * Whether m holds an IPv4 header whose lengths agree with the frame.
+ * Core lock held.  Returns false with m freed and counted if not.
+ */
+static bool
+ip4_valid(struct mbuf *m)
+{
+	const uint8_t *ip = m->m_data;
+	uint32_t hlen, len;
+
+	if (m->m_len < IP4_HDR_MIN)
+		return input_drop(m, &lwipg_stats.ls_ip_toosmall);
+	if ((ip[0] >> 4) != IP4_VERSION)
+		return input_drop(m, &lwipg_stats.ls_ip_badvers);
+	hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (hlen < IP4_HDR_MIN || hlen > m->m_len)
+		return input_drop(m, &lwipg_stats.ls_ip_badhlen);
+	len = be16_at(ip + IP4_LEN_OFF);
+	if (len < hlen)
+		return input_drop(m, &lwipg_stats.ls_ip_badlen);
+	if (len > m->m_len)
+		return input_drop(m, &lwipg_stats.ls_ip_tooshort);
+	return true;
+}
+
+/*
+ * Whether m holds an IPv6 header, the payload it announces and, in that
+ * payload, the length byte of every extension header ip6_input reads
+ * before checking (see the top).  Core lock held.  Returns false with m
+ * freed and counted if not.
+ */
+static bool
+ip6_valid(struct mbuf *m)
+{
+	const uint8_t *ip = m->m_data;
+	uint32_t off = IP6_HDR_LEN, end;
+	uint8_t nxt;
+
+	if (m->m_len < IP6_HDR_LEN)
+		return input_drop(m, &lwipg_stats.ls_ip6_toosmall);
+	if ((ip[0] >> 4) != IP6_VERSION)
+		return input_drop(m, &lwipg_stats.ls_ip6_badvers);
+	end = IP6_HDR_LEN + be16_at(ip + IP6_PLEN_OFF);
+	if (end > m->m_len)
+		return input_drop(m, &lwipg_stats.ls_ip6_tooshort);
+	for (nxt = ip[IP6_NXT_OFF]; off <= end; ) {
+		switch (nxt) {
+		case IP6_NXT_HOPOPTS:
+		case IP6_NXT_ROUTING:
+		case IP6_NXT_DSTOPTS:
+			if (end - off < IP6_EXT_MIN)
+				return input_drop(m,
+				    &lwipg_stats.ls_ip6_badext);
+			nxt = ip[off];
+			off += IP6_EXT_UNIT * (1 + (uint32_t)ip[off + 1]);
+			break;
+		case IP6_NXT_FRAGMENT:
+			/* lwIP checks this one; later fragments end here. */
+			if (end - off < IP6_FRAG_HLEN || (be16_at(ip + off +
+			    IP6_FRAG_OFF_OFF) & IP6_FRAG_OFF_MASK) != 0)
+				return true;
+			nxt = ip[off];
+			off += IP6_FRAG_HLEN;
+			break;
+		default:
+			return true;	/* upper layer: it checks lengths */
+		}
+	}
+	return true;		/* past the end: ip6_input drops it */
+}
+
+/*
+ * The lwIP 2.1.3 guard (see the top): stops the persist timer of every
+ * connection whose unsent queue an ACK emptied.  Core lock held.
+ */
+static void
+tcp_persist_guard(void)
+{
+	struct tcp_pcb *pcb;
+
+	for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
+		if (pcb->persist_backoff != 0 && pcb->unsent == NULL) {
+			pcb->persist_backoff = 0;
+			lwipg_stats.ls_tcp_persist_stopped++;
+		}
+}
 
 static void
 rx_pbuf_free(struct pbuf *p)
@@ -103,7 +313,7 @@ arp_handler(struct mbuf *m)
 	struct pbuf *p;
 
 	lwipg_core_lock();
-	if ((p = mbuf_to_pbuf(m)) != NULL)
+	if (arp_valid(m) && (p = mbuf_to_pbuf(m)) != NULL)
 		etharp_input(p, &lwipg_netif);
 	lwipg_core_unlock();
 }
@@ -112,13 +322,19 @@ static void
 ip_handler(struct mbuf *m)
 {
 	struct pbuf *p;
-	bool trusted;
+	bool trusted, tcp;
 
 	lwipg_core_lock();
-	trusted = lwipg_csum_rx_begin(m, false);
-	if ((p = mbuf_to_pbuf(m)) != NULL)
-		ip4_input(p, &lwipg_netif);
-	lwipg_csum_rx_end(trusted);
+	if (ip4_valid(m)) {
+		tcp = ((const uint8_t *)m->m_data)[IP4_PROTO_OFF] ==
+		    IPPROTO_TCP_NUM;
+		trusted = lwipg_csum_rx_begin(m, false);
+		if ((p = mbuf_to_pbuf(m)) != NULL)
+			ip4_input(p, &lwipg_netif);
+		lwipg_csum_rx_end(trusted);
+		if (tcp)
+			tcp_persist_guard();
+	}
 	lwipg_core_unlock();
 }
 
@@ -126,13 +342,21 @@ static void
 ip6_handler(struct mbuf *m)
 {
 	struct pbuf *p;
-	bool trusted;
+	bool trusted, tcp;
+	uint8_t nxt;
 
 	lwipg_core_lock();
-	trusted = lwipg_csum_rx_begin(m, true);
-	if ((p = mbuf_to_pbuf(m)) != NULL)
-		ip6_input(p, &lwipg_netif);
-	lwipg_csum_rx_end(trusted);
+	if (ip6_valid(m)) {
+		/* TCP, or extension headers that may lead to it. */
+		nxt = ((const uint8_t *)m->m_data)[IP6_NXT_OFF];
+		tcp = nxt != IPPROTO_UDP_NUM && nxt != IPPROTO_ICMPV6_NUM;
+		trusted = lwipg_csum_rx_begin(m, true);
+		if ((p = mbuf_to_pbuf(m)) != NULL)
+			ip6_input(p, &lwipg_netif);
+		lwipg_csum_rx_end(trusted);
+		if (tcp)
+			tcp_persist_guard();
+	}
 	lwipg_core_unlock();
 }
 
