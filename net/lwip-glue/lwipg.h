@@ -55,6 +55,7 @@ struct lwipg_stats {
 	uint64_t	ls_ip6_badvers;		/* version not 6 */
 	uint64_t	ls_ip6_tooshort;	/* payload length > frame */
 	uint64_t	ls_ip6_badext;		/* ext header cut short */
+	uint64_t	ls_tcp_badopt;		/* option without its length */
 	uint64_t	ls_tcp_persist_stopped;	/* lwIP 2.1.3 guard */
 	uint64_t	ls_copied;
 	uint64_t	ls_zero_copy;

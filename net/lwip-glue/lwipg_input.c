@@ -41,6 +41,12 @@
  *                   2.1.3 bug).  The walk follows the chain through the
  *                   fragment header of a first fragment, whose pbuf heads
  *                   the reassembled datagram lwIP walks on from.
+ *   tcp-badopt      TCP (not fragmented): an option kind other than
+ *                   end-of-list or no-op in the last byte of the options
+ *                   (RFC 9293, 3.2): tcp_parseopt reads its length byte
+ *                   past the header before checking (an lwIP 2.1.3 bug;
+ *                   lwIP parses the options of every segment).  A TCP
+ *                   header split across fragments is not looked at.
  *
  * One lwIP 2.1.3 bug is guarded against after the fact.  With the peer's
  * window at zero, lwIP's persist timer probes with the first byte (or the
@@ -126,6 +132,21 @@
 #define IP6_FRAG_OFF_OFF	2	/* fragment offset and M flag */
 #define IP6_FRAG_OFF_MASK	0xfff8
 
+/* RFC 9293, 3.1-3.2: the TCP header and the options lwIP parses. */
+#define TCP_HDR_MIN		20
+#define TCP_DOFF_OFF		12	/* data offset, in 32-bit words */
+#define TCPOPT_EOL		0
+#define TCPOPT_NOP		1
+#define TCPOPT_MSS		2
+#define TCPOPT_WS		3
+#define TCPOPT_SACK_PERM	4
+#define TCPOLEN_MSS		4
+#define TCPOLEN_WS		3
+#define TCPOLEN_SACK_PERM	2
+#define TCPOLEN_MIN		2	/* kind and length */
+#define IP4_FRAG_OFF		6	/* flags and fragment offset */
+#define IP4_FRAG_MASK		0x3fff	/* MF and the offset */
+
 /* IANA protocol numbers. */
 #define IPPROTO_TCP_NUM		6
 #define IPPROTO_UDP_NUM		17
@@ -169,8 +190,58 @@ arp_valid(struct mbuf *m)
 }
 
 /*
- * Whether m holds an IPv4 header whose lengths agree with the frame.
- * Core lock held.  Returns false with m freed and counted if not.
+ * Whether lwIP's tcp_parseopt, walking the options of the TCP segment at
+ * tcp (len bytes), reads only inside them: it stops where it does, and
+ * the one read it does not check first is an option's length byte.  A
+ * header lwIP drops anyway (too short, bad data offset) passes.
+ */
+static bool
+tcp_opts_valid(const uint8_t *tcp, uint32_t len)
+{
+	uint32_t end, i, olen, want;
+	uint8_t kind;
+
+	if (len < TCP_HDR_MIN)
+		return true;
+	end = (uint32_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
+	if (end < TCP_HDR_MIN || end > len)
+		return true;
+	for (i = TCP_HDR_MIN; i < end; ) {
+		kind = tcp[i++];
+		if (kind == TCPOPT_EOL)
+			return true;
+		if (kind == TCPOPT_NOP)
+			continue;
+		if (i == end)
+			return false;	/* no length byte */
+		olen = tcp[i++];
+		switch (kind) {
+		case TCPOPT_MSS:
+			want = TCPOLEN_MSS;
+			break;
+		case TCPOPT_WS:
+			want = TCPOLEN_WS;
+			break;
+		case TCPOPT_SACK_PERM:
+			want = TCPOLEN_SACK_PERM;
+			break;
+		default:
+			if (olen < TCPOLEN_MIN)
+				return true;	/* lwIP stops */
+			i += olen - TCPOLEN_MIN;
+			continue;
+		}
+		if (olen != want || i - TCPOLEN_MIN + want > end)
+			return true;		/* lwIP stops */
+		i += want - TCPOLEN_MIN;
+	}
+	return true;
+}
+
+/*
+ * Whether m holds an IPv4 header whose lengths agree with the frame (and
+ * TCP options lwIP can walk).  Core lock held.  Returns false with m
+ * freed and counted if not.
  */
 static bool
 ip4_valid(struct mbuf *m)
@@ -190,20 +261,25 @@ ip4_valid(struct mbuf *m)
 		return input_drop(m, &lwipg_stats.ls_ip_badlen);
 	if (len > m->m_len)
 		return input_drop(m, &lwipg_stats.ls_ip_tooshort);
+	if (ip[IP4_PROTO_OFF] == IPPROTO_TCP_NUM &&
+	    (be16_at(ip + IP4_FRAG_OFF) & IP4_FRAG_MASK) == 0 &&
+	    !tcp_opts_valid(ip + hlen, len - hlen))
+		return input_drop(m, &lwipg_stats.ls_tcp_badopt);
 	return true;
 }
 
 /*
  * Whether m holds an IPv6 header, the payload it announces and, in that
  * payload, the length byte of every extension header ip6_input reads
- * before checking (see the top).  Core lock held.  Returns false with m
- * freed and counted if not.
+ * before checking (see the top), and TCP options lwIP can walk.  Core
+ * lock held.  Returns false with m freed and counted if not.
  */
 static bool
 ip6_valid(struct mbuf *m)
 {
 	const uint8_t *ip = m->m_data;
 	uint32_t off = IP6_HDR_LEN, end;
+	bool frag = false;
 	uint8_t nxt;
 
 	if (m->m_len < IP6_HDR_LEN)
@@ -231,7 +307,13 @@ ip6_valid(struct mbuf *m)
 				return true;
 			nxt = ip[off];
 			off += IP6_FRAG_HLEN;
+			frag = true;
 			break;
+		case IPPROTO_TCP_NUM:
+			if (!frag && !tcp_opts_valid(ip + off, end - off))
+				return input_drop(m,
+				    &lwipg_stats.ls_tcp_badopt);
+			return true;
 		default:
 			return true;	/* upper layer: it checks lengths */
 		}

@@ -58,6 +58,9 @@
  *   regress-ip6-hbh-empty	payload length 0, next header hop-by-hop:
  *				ip6_input read the header length past the
  *				frame (an lwIP bug, ip6-badext)
+ *   regress-tcp-opt-dangling	a SYN whose options end in an MSS kind
+ *				byte: tcp_parseopt read the length byte
+ *				past the header (an lwIP bug, tcp-badopt)
  *   regress-tcp-persist-empty	a zero-window probe acknowledged with the
  *				window still shut: an lwIP assertion, a
  *				kernel panic (an lwIP bug, tcp-persist-stopped)

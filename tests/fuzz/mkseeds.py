@@ -16,7 +16,8 @@ fd00:1::15/48, QEMU's gateway 10.0.2.2 at 52:55:0a:00:02:02 as the peer):
     seed-udp-echo         UDP to port 7
     seed-tcp-syn          TCP SYN to port 7
     seed-tcp-echo         SYN, ACK, data, FIN to port 7 (seq/ack fixed up)
-    seed-iperf3           SYN, ACK and the 37-byte cookie to port 5201
+    seed-iperf3           SYN, ACK, the 37-byte cookie and the parameters
+                          (length and JSON) to port 5201, the iperf3 server
     seed-ip4-frags        an ICMP echo in two IPv4 fragments
     seed-ip6-ns           IPv6 neighbour solicitation for the link-local
     seed-ip6-na           neighbour advertisement for fd00:1::2 (resolves)
@@ -162,10 +163,14 @@ def seeds():
     ])
     cookie = b"unisrfuzzseedcookie0123456789abcdefg\0"
     assert len(cookie) == 37
+    params = (b'{"tcp":true,"omit":0,"time":1,"parallel":1,"len":131072,'
+              b'"client_version":"3.12"}')
     out["seed-iperf3"] = b"".join([
         rec(tcp4_to(5201, 5000, 0, TCP_SYN, opts=mss)),
         rec(tcp4_to(5201, 0, 0, TCP_ACK), REC_FIXUP),
         rec(tcp4_to(5201, 0, 0, TCP_ACK | TCP_PSH, cookie), REC_FIXUP),
+        rec(tcp4_to(5201, 0, 0, TCP_ACK | TCP_PSH, struct.pack(
+            "!I", len(params)) + params), REC_FIXUP),
     ])
     # One ICMP echo (8 + 32 bytes) in fragments of 24 and 16 bytes.
     whole = icmp_echo(seq=2, data=bytes(range(32)))

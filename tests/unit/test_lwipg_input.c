@@ -48,6 +48,7 @@
 #define TCP_SYN		0x02
 #define TCP_PSH		0x08
 #define TCP_ACK		0x10
+#define TCPOPT_MSS_KIND	2
 #define PEER_PORT	40000
 #define PERSIST_MS	5000	/* a few persist probes (1.5 s, 3 s, ...) */
 #define SLOWTMR_MS	2000	/* several tcp_slowtmr runs */
@@ -250,6 +251,22 @@ tcp4(uint8_t *f, unsigned flags, unsigned win, const char *data)
 	memcpy(t + TCP_HLEN, data, n);
 	fuzz_fixup(f, ETH_HLEN + IP4_HLEN + TCP_HLEN + n);
 	return ETH_HLEN + IP4_HLEN + TCP_HLEN + n;
+}
+
+/* A SYN to the echo port with options opts (n bytes, padded to 4). */
+static size_t
+tcp4_opts(uint8_t *f, const uint8_t *opts, size_t n)
+{
+	size_t olen = (n + 3) / 4 * 4, len = tcp4(f, TCP_SYN, 65535, "");
+	uint8_t *t = f + ETH_HLEN + IP4_HLEN;
+
+	memset(t + TCP_HLEN, 0, olen);
+	memcpy(t + TCP_HLEN, opts, n);
+	t[12] = (uint8_t)(((TCP_HLEN + olen) / 4) << 4);
+	put16(f + ETH_HLEN + 2, IP4_HLEN + TCP_HLEN + olen);
+	len += olen;
+	fuzz_fixup(f, len);
+	return len;
 }
 
 START_TEST(test_runts)
@@ -525,6 +542,26 @@ START_TEST(test_tcp_persist_guard)
 }
 END_TEST
 
+/* lwIP 2.1.3's tcp_parseopt reads an option's length byte unchecked. */
+START_TEST(test_tcp_badopt)
+{
+	static const uint8_t dangling[] = { 1, 1, 1, TCPOPT_MSS_KIND };
+	static const uint8_t fine[] = { TCPOPT_MSS_KIND, 4, 0x05, 0xb4 };
+	uint8_t f[FRAME_MAX];
+	size_t len;
+
+	stack_up();
+	len = tcp4_opts(f, dangling, sizeof(dangling));
+	rx_dropped(f, len, &lwipg_stats.ls_tcp_badopt);
+	len = tcp4_opts(f, dangling, sizeof(dangling) - 1);	/* NOPs */
+	rx(f, len, false);
+	len = tcp4_opts(f, fine, sizeof(fine));
+	rx(f, len, false);
+	ck_assert_uint_eq(lwipg_stats.ls_tcp_badopt, 1);
+	ck_assert_uint_eq(lwip_stats.tcp.recv, 2);
+}
+END_TEST
+
 /* The names other tests parse: one line, these words, in this order. */
 START_TEST(test_netstat_line)
 {
@@ -543,7 +580,7 @@ START_TEST(test_netstat_line)
 	snprintf(want, sizeof(want), "lwip: rx-drop arp-toosmall 1 "
 	    "arp-badformat 0 ip-toosmall 0 ip-badvers 0 ip-badhlen 0 "
 	    "ip-badlen 0 ip-tooshort 0 ip6-toosmall 0 ip6-badvers 2 "
-	    "ip6-tooshort 0 ip6-badext 0\n");
+	    "ip6-tooshort 0 ip6-badext 0 tcp-badopt 0\n");
 	ck_assert_msg(fuzz_log_contains(want), "no line %s", want);
 	ck_assert(fuzz_log_contains("lwip: guard tcp-persist-stopped 0\n"));
 }
@@ -570,6 +607,7 @@ lwipg_input_suite(void)
 	tcase_add_test(tc, test_ip6_tooshort);
 	tcase_add_test(tc, test_ip6_badext);
 	tcase_add_test(tc, test_ip6_ok);
+	tcase_add_test(tc, test_tcp_badopt);
 	tcase_add_test(tc, test_tcp_persist_guard);
 	tcase_add_test(tc, test_netstat_line);
 	suite_add_tcase(s, tc);
