@@ -39,6 +39,10 @@ bool	lwipg_csum_tx(struct pbuf *p, struct vtnet_tx_csum *c);
 bool	lwipg_csum_rx_begin(const struct mbuf *m, bool v6);
 void	lwipg_csum_rx_end(bool began);
 
+/* lwipg_guard.c: well-formed but hostile input, core lock held. */
+bool	lwipg_arp_conflict(const uint8_t *arp, uint32_t len);
+void	lwipg_syn_guard(const uint8_t *ip, uint32_t len, bool v6);
+
 /* Counters of the input path (shown by `ifconfig`). */
 struct lwipg_stats {
 	uint64_t	ls_runts;
@@ -57,6 +61,8 @@ struct lwipg_stats {
 	uint64_t	ls_ip6_badext;		/* ext header cut short */
 	uint64_t	ls_tcp_badopt;		/* option without its length */
 	uint64_t	ls_tcp_persist_stopped;	/* lwIP 2.1.3 guard */
+	uint64_t	ls_arp_conflict;	/* our address claimed (guard.c) */
+	uint64_t	ls_syn_evicted;		/* half-open PCBs dropped (guard.c) */
 	uint64_t	ls_copied;
 	uint64_t	ls_zero_copy;
 	uint64_t	ls_no_pbuf;

@@ -395,8 +395,12 @@ arp_handler(struct mbuf *m)
 	struct pbuf *p;
 
 	lwipg_core_lock();
-	if (arp_valid(m) && (p = mbuf_to_pbuf(m)) != NULL)
-		etharp_input(p, &lwipg_netif);
+	if (arp_valid(m)) {
+		if (lwipg_arp_conflict(m->m_data, m->m_len))
+			m_freem(m);		/* counted, logged once */
+		else if ((p = mbuf_to_pbuf(m)) != NULL)
+			etharp_input(p, &lwipg_netif);
+	}
 	lwipg_core_unlock();
 }
 
@@ -410,6 +414,8 @@ ip_handler(struct mbuf *m)
 	if (ip4_valid(m)) {
 		tcp = ((const uint8_t *)m->m_data)[IP4_PROTO_OFF] ==
 		    IPPROTO_TCP_NUM;
+		if (tcp)
+			lwipg_syn_guard(m->m_data, m->m_len, false);
 		trusted = lwipg_csum_rx_begin(m, false);
 		if ((p = mbuf_to_pbuf(m)) != NULL)
 			ip4_input(p, &lwipg_netif);
@@ -432,6 +438,8 @@ ip6_handler(struct mbuf *m)
 		/* TCP, or extension headers that may lead to it. */
 		nxt = ((const uint8_t *)m->m_data)[IP6_NXT_OFF];
 		tcp = nxt != IPPROTO_UDP_NUM && nxt != IPPROTO_ICMPV6_NUM;
+		if (tcp)
+			lwipg_syn_guard(m->m_data, m->m_len, true);
 		trusted = lwipg_csum_rx_begin(m, true);
 		if ((p = mbuf_to_pbuf(m)) != NULL)
 			ip6_input(p, &lwipg_netif);
