@@ -37,6 +37,7 @@
 #include "net/lwip-glue/lwipg.h"
 
 #define LWIPG_SYN_RESERVE	8	/* PCBs kept free for new connections */
+#define LWIPG_SYN_HALF_OPEN_MAX	16	/* half-open connections at most */
 #define ARP_OFF_SHA		8	/* sender hardware address (RFC 826) */
 #define ARP_OFF_SPA		14	/* sender protocol address */
 #define ARP_MIN_LEN		28
@@ -74,26 +75,27 @@ lwipg_arp_conflict(const uint8_t *arp, uint32_t len)
 	return true;
 }
 
-/* Makes room in the PCB pool for a new connection: see the top. */
+/* Makes room for a new connection's PCB: see the top.  The walk is
+ * bounded by MEMP_NUM_TCP_PCB. */
 static void
 syn_make_room(void)
 {
 	struct tcp_pcb *pcb, *oldest = NULL;
-	uint32_t age, oldest_age = 0;
+	uint32_t age, oldest_age = 0, half_open = 0;
 
-	if (lwip_stats.memp[MEMP_TCP_PCB]->used + LWIPG_SYN_RESERVE <
-	    lwip_stats.memp[MEMP_TCP_PCB]->avail)
-		return;
 	for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
 		if (pcb->state != SYN_RCVD)
 			continue;
+		half_open++;
 		age = tcp_ticks - pcb->tmr;
 		if (oldest == NULL || age >= oldest_age) {
 			oldest = pcb;
 			oldest_age = age;
 		}
 	}
-	if (oldest == NULL)
+	if (oldest == NULL || (half_open < LWIPG_SYN_HALF_OPEN_MAX &&
+	    lwip_stats.memp[MEMP_TCP_PCB]->used + LWIPG_SYN_RESERVE <
+	    lwip_stats.memp[MEMP_TCP_PCB]->avail))
 		return;
 	lwipg_stats.ls_syn_evicted++;
 	tcp_abandon(oldest, 0);
