@@ -213,7 +213,11 @@ PYTEST_ARGS	?=
 test-py: all
 	ACCEL=$(ACCEL) $(PYTHON) -m pytest tests/py $(PYTEST_ARGS)
 
+# Everything is built first, on every core; then the runs.
+JOBS		?= $(shell nproc 2>/dev/null || echo 2)
+
 test: $(DEPS_STAMP)
+	$(MAKE) -j$(JOBS) $(UNIT_BINS) $(FUZZ_BINS) all
 	$(MAKE) test-unit
 	$(MAKE) fuzz FUZZ_SECONDS=60
 	$(MAKE) test-py

@@ -50,6 +50,7 @@
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
 #define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
+#define VTNET_ETHERMTU		1500u	/* Ethernet's payload (IEEE 802.3) */
 #define VTNET_RXE_MAX		16	/* >= VTNET_RXE_COUNT (vtnet_hdr.h) */
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256

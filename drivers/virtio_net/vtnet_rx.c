@@ -412,9 +412,14 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 		return NULL;
 	}
 	flen = len - sc->vs_hdr_len;
-	if (flen > (uint32_t)sc->vs_mtu + VTNET_ETHER_HDR_LEN +
-	    VTNET_VLAN_TAG_LEN) {
-		rxq->vrx_drop_oversize++;	/* bigger than we offered */
+	/*
+	 * Bigger than one tagged frame of our MTU, or of Ethernet's 1500 if
+	 * the device's MTU is smaller (a host that pads its MTU down still
+	 * sends standard frames: Linux's GOOD_PACKET_LEN rule).
+	 */
+	if (flen > (sc->vs_mtu > VTNET_ETHERMTU ? sc->vs_mtu :
+	    VTNET_ETHERMTU) + VTNET_ETHER_HDR_LEN + VTNET_VLAN_TAG_LEN) {
+		rxq->vrx_drop_oversize++;
 		return NULL;
 	}
 	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_NEEDS_CSUM)) {
