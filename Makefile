@@ -164,10 +164,12 @@ TSAN		:= -fsanitize=thread
 define unit_rules
 $(B)/unit/$(1): $$($(1)_SRCS) $$(wildcard tests/unit/*.h kernel/*.h) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(UNIT_CFLAGS) $(ASAN) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
+	@echo "  HOSTCC  $$@"
+	@$(HOSTCC) $(UNIT_CFLAGS) $(ASAN) $$($(1)_CFLAGS) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
 $(B)/unit/tsan/$(1): $$($(1)_SRCS) $$(wildcard tests/unit/*.h kernel/*.h) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(UNIT_CFLAGS) $(TSAN) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
+	@echo "  HOSTCC  $$@ (TSan)"
+	@$(HOSTCC) $(UNIT_CFLAGS) $(TSAN) $$($(1)_CFLAGS) $$($(1)_SRCS) $(UNIT_LIBS) -o $$@
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 
