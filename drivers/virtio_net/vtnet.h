@@ -158,7 +158,7 @@ struct vtnet_rxq {
 	int			vrx_vector;
 	int			vrx_bit;	/* the CPU's pending bit */
 	uint64_t		vrx_packets, vrx_bytes;
-	uint64_t		vrx_drop_runt, vrx_drop_merged, vrx_drop_refill;
+	uint64_t		vrx_drop_refill;	/* a repost that failed */
 	uint64_t		vrx_drop_oversize; /* over the MTU (+ one tag) */
 	uint64_t		vrx_drop_hdr[VTNET_RXE_MAX]; /* by vtnet_rxe */
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;

@@ -43,6 +43,18 @@ vtnet_sum_rx(const struct vtnet_softc *sc, size_t off)
 	return sum;
 }
 
+/* Every rx drop of one queue: each header reason, oversize, refill. */
+static uint64_t
+vtnet_rxq_drops(const struct vtnet_rxq *r)
+{
+	uint64_t n = r->vrx_drop_oversize + r->vrx_drop_refill;
+	int reason;
+
+	for (reason = 1; reason < VTNET_RXE_COUNT; reason++)
+		n += r->vrx_drop_hdr[reason];
+	return n;
+}
+
 /* The rx drops of every queue, by reason. */
 static void
 netstat_i_drops(struct vtnet_softc *sc)
@@ -81,8 +93,7 @@ netstat_i(struct vtnet_softc *sc)
 		const struct vtnet_rxq *r = &sc->vs_rxq[q];
 		const struct vtnet_txq *x = &sc->vs_txq[q];
 
-		idrops = r->vrx_drop_runt + r->vrx_drop_merged +
-		    r->vrx_drop_oversize + r->vrx_drop_refill;
+		idrops = vtnet_rxq_drops(r);
 		printk("vtnet0 %5u %3u %5d %5d %10lu %12lu %6lu %10lu %12lu "
 		    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", q, r->vrx_cpu,
 		    r->vrx_vector, x->vtx_vector, r->vrx_packets,

@@ -396,10 +396,7 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 	    (sc->vs_mrg ? VTNET_RXH_MRG_RXBUF : 0));
 	if (reason != VTNET_RXE_OK) {
 		rxq->vrx_drop_hdr[reason]++;
-		if (reason == VTNET_RXE_SHORT)
-			rxq->vrx_drop_runt++;
 		if (reason == VTNET_RXE_MERGED) {
-			rxq->vrx_drop_merged++;
 			/* The frame's other buffers go back with it. */
 			for (extra = 1; extra < h->vh_num_buffers; extra++) {
 				more = vq_get_used(&rxq->vrx_vq, &wlen);
