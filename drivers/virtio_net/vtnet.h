@@ -166,6 +166,7 @@ struct vtnet_rxq {
 	uint32_t		vrx_lent_hwm;	/* most buffers lent at once */
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
+	uint64_t		vrx_flow_probes; /* flow table slots looked at */
 	uint64_t		vrx_returns;
 	uint64_t		vrx_csum_completed;	/* NEEDS_CSUM done here */
 	uint64_t		vrx_starved;	/* polls that found it empty */

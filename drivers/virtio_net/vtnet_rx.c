@@ -323,6 +323,7 @@ flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
 	    (32 - VTNET_FLOWS_SHIFT);
 	/* O(1) per frame: a flow lives within VTNET_FLOW_PROBES of its slot. */
 	for (i = 0; i < VTNET_FLOW_PROBES; i++) {
+		rxq->vrx_flow_probes++;
 		fl = &rxq->vrx_flows[(slot + i) % VTNET_FLOWS_PER_QUEUE];
 		if (!fl->vf_used) {
 			fl->vf_src = src;
@@ -526,7 +527,7 @@ flow_proto(uint8_t p)
 void
 vtnet_flows_print(struct vtnet_softc *sc)
 {
-	uint64_t flows = 0, frames = 0, untracked = 0;
+	uint64_t flows = 0, frames = 0, untracked = 0, probes = 0;
 	const struct vtnet_flow *fl;
 	char hs[sizeof("0x12345678")];
 	uint16_t q;
@@ -534,6 +535,7 @@ vtnet_flows_print(struct vtnet_softc *sc)
 
 	for (q = 0; q < sc->vs_nqueues; q++) {
 		untracked += sc->vs_rxq[q].vrx_flows_untracked;
+		probes += sc->vs_rxq[q].vrx_flow_probes;
 		for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
 			fl = &sc->vs_rxq[q].vrx_flows[i];
 			if (!fl->vf_used)
@@ -555,11 +557,13 @@ vtnet_flows_print(struct vtnet_softc *sc)
 			    fl->vf_hash_type, fl->vf_frames);
 		}
 	}
+	/* probes: table slots looked at, at most VTNET_FLOW_PROBES a frame. */
 	if (untracked != 0)
-		printk("flows: %lu flows, %lu frames untracked %lu\n", flows,
-		    frames, untracked);
+		printk("flows: %lu flows, %lu frames untracked %lu probes %lu\n",
+		    flows, frames, untracked, probes);
 	else
-		printk("flows: %lu flows, %lu frames\n", flows, frames);
+		printk("flows: %lu flows, %lu frames probes %lu\n", flows,
+		    frames, probes);
 }
 
 static void
@@ -570,6 +574,7 @@ flows_clear_queue(void *arg)
 	memset(rxq->vrx_flows, 0, VTNET_FLOWS_PER_QUEUE *
 	    sizeof(struct vtnet_flow));
 	rxq->vrx_flows_untracked = 0;
+	rxq->vrx_flow_probes = 0;
 }
 
 /* Forgets the recorded flows, on each queue's own CPU. */

@@ -32,7 +32,11 @@ tap (the `netns` fixture) and sends frames only on that tap.  Proves
   flows' frames per queue equal to netstat's per-queue Ipkts;
 - `set_link n0 off` / `on` on the QEMU monitor: the guest prints
   `vtnet0: link down` then `vtnet0: link up`, netstat shows the link down
-  in between, and `link changes` grows by exactly 2.
+  in between, and `link changes` grows by exactly 2;
+- 1,200 frames over 600 flows through one queue overflow its 256-slot
+  diagnostic flow table: the frames past it are counted untracked, and
+  the table looked at no more than 8 slots a frame (`probes`; before, all
+  256 for every untracked frame).
 
 Also checks its own tools without QEMU: the Toeplitz hash against the
 published vectors, the frame layout, and that the default matrix covers
@@ -82,7 +86,8 @@ FLOW_RE = re.compile(
     r"^flow udp (\d+\.\d+\.\d+\.\d+):(\d+) -> (\d+\.\d+\.\d+\.\d+):(\d+) "
     r"queue (\d+) hash (0x[0-9a-f]{8}|none) type (\d+) frames (\d+)$")
 FLOWS_SUM_RE = re.compile(r"^flows: (\d+) flows, (\d+) frames"
-                          r"(?: untracked (\d+))?$")
+                          r"(?: untracked (\d+))? probes (\d+)$")
+FLOW_PROBES = 8             # table slots looked at per frame, at most
 
 
 # ---- the matrix ----------------------------------------------------------
@@ -297,6 +302,7 @@ def vtnet_flows(con):
         flows.append((f.group(1), int(f.group(2)), f.group(3),
                       int(f.group(4)), int(f.group(5)), h, int(f.group(7)),
                       int(f.group(8))))
+    vtnet_flows.probes = int(m.group(4))
     assert summary[0] == len(flows), (
         "summary says %d flows, %d listed" % (summary[0], len(flows)))
     if summary[2] == 0:
@@ -641,3 +647,27 @@ def test_virtio_rx_tx_features(qemu, netns, opts, features):
     assert done.total.opkts - after.total.opkts == TX_FRAMES, done.lines
     assert done.total.obytes - after.total.obytes == TX_FRAMES * TX_FRAME_LEN
     assert done.total.odrops == 0, done.lines
+
+
+# ---- 4: the diagnostic flow table costs O(1) per frame --------------------
+
+TABLE_FLOWS = 600           # more than the table's 256 slots per queue
+TABLE_FRAMES = 1200
+
+
+@pytest.mark.requires_tap
+def test_virtio_flow_table_bounded(qemu, netns):
+    """600 UDP flows through one queue overflow its 256-slot flow table;
+    every frame past it is counted untracked, and the table never looks
+    at more than FLOW_PROBES slots a frame (before: all 256 for every
+    untracked frame)."""
+    con = boot_net(qemu, netns, 1, 1, rss=False, machine="pc")
+    before = netstat(con)
+    sent = netns.send_frames(TABLE_FLOWS, TABLE_FRAMES)
+    wait_ipkts(con, before, TABLE_FRAMES)
+    sent.wait_drained()
+    flows, (nflows, frames_, untracked) = vtnet_flows(con)
+    assert nflows <= 256 and untracked > 0, (nflows, untracked)
+    assert frames_ + untracked == TABLE_FRAMES, (frames_, untracked)
+    assert vtnet_flows.probes <= FLOW_PROBES * TABLE_FRAMES, (
+        vtnet_flows.probes, TABLE_FRAMES)
