@@ -62,6 +62,7 @@ struct lwipg_stats {
 	uint64_t	ls_tcp_badopt;		/* option without its length */
 	uint64_t	ls_tcp_persist_stopped;	/* lwIP 2.1.3 guard */
 	uint64_t	ls_arp_conflict;	/* our address claimed (guard.c) */
+	uint64_t	ls_udp_toosmall;	/* UDP without its 8-byte header */
 	uint64_t	ls_syn_evicted;		/* half-open PCBs dropped (guard.c) */
 	uint64_t	ls_copied;
 	uint64_t	ls_zero_copy;

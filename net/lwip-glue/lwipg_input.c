@@ -146,6 +146,8 @@
 #define TCPOLEN_MIN		2	/* kind and length */
 #define IP4_FRAG_OFF		6	/* flags and fragment offset */
 #define IP4_FRAG_MASK		0x3fff	/* MF and the offset */
+#define IP4_OFFSET_MASK		0x1fff	/* fragment offset, no flags */
+#define UDP_HDR_MIN		8	/* RFC 768 */
 
 /* IANA protocol numbers. */
 #define IPPROTO_TCP_NUM		6
@@ -265,6 +267,16 @@ ip4_valid(struct mbuf *m)
 	    (be16_at(ip + IP4_FRAG_OFF) & IP4_FRAG_MASK) == 0 &&
 	    !tcp_opts_valid(ip + hlen, len - hlen))
 		return input_drop(m, &lwipg_stats.ls_tcp_badopt);
+	/*
+	 * lwIP 2.1.3's ip4_input reads a UDP packet's destination port (for
+	 * DHCP) before anyone checked the UDP header is there, when the
+	 * packet is not for us.  A first fragment or whole datagram of UDP
+	 * carries at least the 8-byte header, or it is dropped here.
+	 */
+	if (ip[IP4_PROTO_OFF] == IPPROTO_UDP_NUM &&
+	    (be16_at(ip + IP4_FRAG_OFF) & IP4_OFFSET_MASK) == 0 &&
+	    len - hlen < UDP_HDR_MIN)
+		return input_drop(m, &lwipg_stats.ls_udp_toosmall);
 	return true;
 }
 

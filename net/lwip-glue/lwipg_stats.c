@@ -6,7 +6,8 @@
  *   lwip: rx-drop arp-toosmall <n> arp-badformat <n> ip-toosmall <n>
  *       ip-badvers <n> ip-badhlen <n> ip-badlen <n> ip-tooshort <n>
  *       ip6-toosmall <n> ip6-badvers <n> ip6-tooshort <n> ip6-badext <n>
- *       tcp-badopt <n> arp-conflict <n>         packets the handlers kept
+ *       tcp-badopt <n> arp-conflict <n> udp-toosmall <n>
+ *                                               packets the handlers kept
  *                                               from lwIP (lwipg_input.c,
  *                                               lwipg_guard.c)
  *   lwip: guard tcp-persist-stopped <n> syn-evicted <n>
@@ -179,14 +180,16 @@ lwipg_print_stats(void)
 	printk("lwip: rx-drop arp-toosmall %lu arp-badformat %lu "
 	    "ip-toosmall %lu ip-badvers %lu ip-badhlen %lu ip-badlen %lu "
 	    "ip-tooshort %lu ip6-toosmall %lu ip6-badvers %lu "
-	    "ip6-tooshort %lu ip6-badext %lu tcp-badopt %lu arp-conflict %lu\n",
+	    "ip6-tooshort %lu ip6-badext %lu tcp-badopt %lu arp-conflict %lu "
+	    "udp-toosmall %lu\n",
 	    sn.sn_glue.ls_arp_toosmall,
 	    sn.sn_glue.ls_arp_badformat, sn.sn_glue.ls_ip_toosmall,
 	    sn.sn_glue.ls_ip_badvers, sn.sn_glue.ls_ip_badhlen,
 	    sn.sn_glue.ls_ip_badlen, sn.sn_glue.ls_ip_tooshort,
 	    sn.sn_glue.ls_ip6_toosmall, sn.sn_glue.ls_ip6_badvers,
 	    sn.sn_glue.ls_ip6_tooshort, sn.sn_glue.ls_ip6_badext,
-	    sn.sn_glue.ls_tcp_badopt, sn.sn_glue.ls_arp_conflict);
+	    sn.sn_glue.ls_tcp_badopt, sn.sn_glue.ls_arp_conflict,
+	    sn.sn_glue.ls_udp_toosmall);
 	printk("lwip: guard tcp-persist-stopped %lu syn-evicted %lu\n",
 	    sn.sn_glue.ls_tcp_persist_stopped, sn.sn_glue.ls_syn_evicted);
 	printk("lwip: glue tx-csum-offload %lu tx-csum-unparsed %lu "
