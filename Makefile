@@ -192,6 +192,7 @@ FUZZ_TARGETS	:=
 -include tests/fuzz/*.mk
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
+FUZZ_SEED	?=
 FUZZ_CFLAGS	:= -std=gnu11 -g -O1 $(WARN) -I. -DKASSERT_ENABLE -DUNISR_HOST \
 		   -DUNISR_FUZZ -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=all
@@ -206,7 +207,8 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
 
 fuzz: $(FUZZ_BINS)
-	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS) $(B) $(FUZZ_TARGETS)
+	@FUZZ_SEED=$(FUZZ_SEED) bash scripts/run-fuzz.sh $(FUZZ_SECONDS) $(B) \
+	    $(FUZZ_TARGETS)
 
 # ---- QEMU tests -----------------------------------------------------------
 
@@ -221,7 +223,7 @@ JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 test: $(DEPS_STAMP)
 	$(MAKE) -j$(JOBS) $(UNIT_BINS) $(FUZZ_BINS) all
 	$(MAKE) test-unit
-	$(MAKE) fuzz FUZZ_SECONDS=60
+	$(MAKE) fuzz FUZZ_SECONDS=60 FUZZ_SEED=1
 	$(MAKE) test-py
 
 # The long runs: 30 boots of the transmit-stall reproduction, the 10-minute

@@ -7,6 +7,9 @@
 # scratch corpus in BUILDDIR, so the tree is never changed; a crash leaves
 # its input in BUILDDIR/fuzz/NAME-artifacts/ to be fixed and then committed
 # to the corpus.  Prints "fuzz: N passed, M failed" counting targets.
+# FUZZ_SEED, if set, fixes libFuzzer's seed: `make test` uses one, so a
+# CI run replays the same mutations (a new crash is found by `make fuzz`,
+# fixed, and then kept in the corpus, not discovered at random in CI).
 set -u
 secs=$1
 bdir=$2
@@ -21,6 +24,7 @@ for n in "$@"; do
 	mkdir -p "$work" "$art" "$seed"
 	echo "== fuzz $n for ${secs}s (corpus $seed: $(ls "$seed" | wc -l) inputs)"
 	"$bdir/fuzz/$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
 	    -print_final_stats=1 -artifact_prefix="$art/" \
 	    "$work" "$seed" >"$bdir/fuzz/$n.log" 2>&1 &
 	pids+=($!)

@@ -81,6 +81,7 @@
 #include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
+#include "kernel/libc.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
@@ -148,6 +149,8 @@
 #define IP4_FRAG_MASK		0x3fff	/* MF and the offset */
 #define IP4_OFFSET_MASK		0x1fff	/* fragment offset, no flags */
 #define UDP_HDR_MIN		8	/* RFC 768 */
+#define UDP_PORTS_LEN		4	/* source and destination port */
+#define IP4_DST_OFF		16	/* destination address */
 
 /* IANA protocol numbers. */
 #define IPPROTO_TCP_NUM		6
@@ -269,13 +272,17 @@ ip4_valid(struct mbuf *m)
 		return input_drop(m, &lwipg_stats.ls_tcp_badopt);
 	/*
 	 * lwIP 2.1.3's ip4_input reads a UDP packet's destination port (for
-	 * DHCP) before anyone checked the UDP header is there, when the
-	 * packet is not for us.  A first fragment or whole datagram of UDP
-	 * carries at least the 8-byte header, or it is dropped here.
+	 * DHCP) before anyone checked it is there, when the packet is not
+	 * for us, and before reassembly, so for any fragment.  A first
+	 * fragment or whole datagram of UDP carries at least the 8-byte
+	 * header, and a fragment not addressed to us at least the 4 bytes of
+	 * ports, or it is dropped here.
 	 */
 	if (ip[IP4_PROTO_OFF] == IPPROTO_UDP_NUM &&
-	    (be16_at(ip + IP4_FRAG_OFF) & IP4_OFFSET_MASK) == 0 &&
-	    len - hlen < UDP_HDR_MIN)
+	    (((be16_at(ip + IP4_FRAG_OFF) & IP4_OFFSET_MASK) == 0 &&
+	    len - hlen < UDP_HDR_MIN) || (len - hlen < UDP_PORTS_LEN &&
+	    memcmp(ip + IP4_DST_OFF, &netif_ip4_addr(&lwipg_netif)->addr,
+	    sizeof(uint32_t)) != 0)))
 		return input_drop(m, &lwipg_stats.ls_udp_toosmall);
 	return true;
 }
