@@ -10,7 +10,8 @@
 #   make fuzz       libFuzzer targets in tests/fuzz/ (FUZZ_SECONDS= each)
 #   make debug      QEMU halted with a gdb stub, gdb attached with symbols
 #   make bench-unit host micro-benchmarks -> bench/results/unit.json
-#   make bench      ping + iperf against the guest -> bench/results/system.json
+#   make bench      unisr against a Linux guest on the same QEMU line
+#                   -> bench/results/<date>-<host>.{json,md,png} [QUICK=1]
 #   make format     clang-format our sources
 #   make clean      remove build/
 #
@@ -240,9 +241,11 @@ test-full: $(DEPS_STAMP)
 bench-unit: $(DEPS_STAMP)
 	@bash scripts/bench-unit.sh
 
+# QUICK=1: one configuration (-smp 2), one repetition (under 3 minutes).
+# BENCH_ARGS: more options for bench/bench.py (see its --help).
 bench: $(DEPS_STAMP)
 	$(MAKE) all
-	$(PYTHON) bench/system_bench.py
+	$(PYTHON) bench/bench.py $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # ---- running and debugging ------------------------------------------------
 

@@ -23,6 +23,7 @@ packages=(
 	qemu-system-x86 python3 python3-pytest python3-pexpect iproute2
 	iputils-ping check pkg-config dpkg-dev gdb clang-format iperf
 	dnsmasq-base iputils-arping iperf3 python3-scapy nmap clang
+	gnuplot-nox cpio
 )
 
 missing=()
