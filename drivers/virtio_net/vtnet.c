@@ -20,8 +20,9 @@
  * HASH_CONFIG, which we do not implement.  Errors unwind by marking the
  * device FAILED; its memory stays (the device may have seen it).
  *
- * A control command that times out stays the device's (vtnet_ctrl()):
- * its buffer is not reused until the device returns it.
+ * Control commands themselves run in vtnet_ctrl.c; a command that times
+ * out stays the device's: its buffer is not reused until the device
+ * returns it.
  *
  * Locking: see vtnet.h.  vs_ctrl_lock serialises control commands.
  */
@@ -30,13 +31,11 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
-#include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vectors.h"
 #include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
-#include "kernel/kassert.h"
 #include "kernel/kernel.h"
 #include "kernel/kmem.h"
 #include "kernel/libc.h"
@@ -65,15 +64,6 @@
 #define VTNET_MAC_LOCAL		0x02	/* locally administered bit */
 #define VTNET_NAME_MAX		24
 #define VTNET_MIN_VECTORS	3	/* rx0, tx0, config */
-
-/* Control commands (5.1.6.5). */
-#define VTNET_CTRL_MQ			4
-#define VTNET_CTRL_MQ_VQ_PAIRS_SET	0
-#define VTNET_CTRL_MQ_RSS_CONFIG	1
-#define VTNET_CTRL_OK			0
-#define VTNET_CTRL_BUF_SIZE		512
-#define VTNET_CTRL_TIMEOUT_US		1000000
-#define VTNET_CTRL_ACK_OFF		(VTNET_CTRL_BUF_SIZE - 1)
 
 /* RSS hash types (5.1.6.4.3.1). */
 #define VTNET_RSS_IPV4		(1u << 0)
@@ -245,97 +235,6 @@ void
 vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn)
 {
 	sc->vs_link_fn = fn;
-}
-
-/*
- * Takes back the buffer of a command that timed out, if the device has
- * returned it since.  With vs_ctrl_lock.  Returns 0 or -EBUSY.
- */
-static int
-vtnet_ctrl_reclaim(struct vtnet_softc *sc)
-{
-	void *ck = vq_get_used(&sc->vs_ctrlq, NULL);
-
-	if (ck == NULL)
-		return -EBUSY;
-	/* The queue returns only what was added: one command at a time. */
-	KASSERT(ck == sc->vs_ctrl_buf, ("%s: foreign cookie %p", __func__, ck));
-	sc->vs_ctrl_pending = false;
-	sc->vs_ctrl_late++;
-	printk("vtnet0: control queue: the timed-out command came back; "
-	    "usable again\n");
-	return 0;
-}
-
-/*
- * Runs one control command: class, cmd, len bytes of data; waits for the
- * device's ack.  Takes vs_ctrl_lock.  Returns 0, -EIO (a nak, or a queue
- * the device broke), -ETIMEDOUT, or -EBUSY while an earlier command that
- * timed out is still the device's.
- *
- * A command that times out leaves its buffer with the device, which may
- * still read the command or write the ack at any time: the buffer is
- * neither rewritten nor reused until the device returns it.  Meanwhile
- * every command is refused with a log line; each first checks for that
- * late return.  Timeouts and refusals are counted (`vtnet rings`).
- */
-static int
-vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
-    const void *data, size_t len)
-{
-	uint8_t *buf = sc->vs_ctrl_buf, *ack = buf + VTNET_CTRL_ACK_OFF;
-	struct vq_seg segs[3];
-	uint64_t t0;
-	int err = 0;
-
-	if (len > VTNET_CTRL_ACK_OFF - 2)
-		return -EINVAL;
-	spinlock_lock(&sc->vs_ctrl_lock);
-	if (vq_is_broken(&sc->vs_ctrlq))
-		err = -EIO;
-	else if (sc->vs_ctrl_pending)
-		err = vtnet_ctrl_reclaim(sc);
-	if (err != 0) {
-		sc->vs_ctrl_refused++;
-		printk("vtnet0: control command %u.%u refused: %s\n", class,
-		    cmd, err == -EIO ? "the device broke the control queue" :
-		    "an earlier command timed out and the device still holds "
-		    "its buffer");
-		goto out;
-	}
-	buf[0] = class;
-	buf[1] = cmd;
-	memcpy(buf + 2, data, len);
-	*ack = 0xff;
-	segs[0] = (struct vq_seg){ buf, 2 };
-	segs[1] = (struct vq_seg){ buf + 2, (uint32_t)len };
-	segs[2] = (struct vq_seg){ ack, 1 };
-	if ((err = vq_add(&sc->vs_ctrlq, segs, 2, 1, buf, NULL)) != 0)
-		goto out;
-	if (vq_kick_prepare(&sc->vs_ctrlq))
-		*sc->vs_ctrl_notify = (uint16_t)(2 * sc->vs_max_pairs);
-	t0 = uptime_us();
-	while (vq_get_used(&sc->vs_ctrlq, NULL) == NULL) {
-		if (vq_is_broken(&sc->vs_ctrlq)) {
-			err = -EIO;
-			break;
-		}
-		if (uptime_us() - t0 > VTNET_CTRL_TIMEOUT_US) {
-			err = -ETIMEDOUT;
-			sc->vs_ctrl_pending = true;
-			sc->vs_ctrl_timeouts++;
-			printk("vtnet0: control command %u.%u timed out after "
-			    "%u ms; its buffer stays with the device\n", class,
-			    cmd, VTNET_CTRL_TIMEOUT_US / 1000);
-			break;
-		}
-		cpu_relax();
-	}
-	if (err == 0 && *(volatile uint8_t *)ack != VTNET_CTRL_OK)
-		err = -EIO;
-out:
-	spinlock_unlock(&sc->vs_ctrl_lock);
-	return err;
 }
 
 static int

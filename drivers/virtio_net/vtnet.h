@@ -78,6 +78,20 @@
 #define VTNET_F_HASH_REPORT	57
 #define VTNET_F_RSS		60
 
+/*
+ * Control commands (5.1.6.5).  One command at a time goes through
+ * vs_ctrl_buf: class and command at 0 and 1, the data from 2, the ack
+ * the device writes in the last byte (vtnet_ctrl.c).
+ */
+#define VTNET_CTRL_MQ			4
+#define VTNET_CTRL_MQ_VQ_PAIRS_SET	0
+#define VTNET_CTRL_MQ_RSS_CONFIG	1
+#define VTNET_CTRL_OK			0	/* ack: VIRTIO_NET_OK */
+#define VTNET_CTRL_ERR			1	/* ack: VIRTIO_NET_ERR */
+#define VTNET_CTRL_BUF_SIZE		512
+#define VTNET_CTRL_ACK_OFF		(VTNET_CTRL_BUF_SIZE - 1)
+#define VTNET_CTRL_TIMEOUT_US		1000000	/* then the device keeps it */
+
 /* struct virtio_net_hdr (5.1.6). */
 #define VTNET_HDR_F_NEEDS_CSUM	1
 #define VTNET_HDR_F_DATA_VALID	2
@@ -263,6 +277,10 @@ int	vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n);
 int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	    unsigned nsegs, const struct vtnet_tx_csum *csum,
 	    vtnet_tx_done_fn *done, void *arg);
+
+/* vtnet_ctrl.c */
+int	vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
+	    const void *data, size_t len);
 
 /* vtnet_mem.c */
 size_t	vtnet_pair_bytes(uint16_t size);

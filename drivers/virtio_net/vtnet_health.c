@@ -6,7 +6,7 @@
  * bad used entry is skipped or clamped and counted in its virtqueue, a
  * used idx that runs past the published chains stops the queue, and a
  * control command that times out keeps its buffer until the device gives
- * it back (vtnet.c).  The hot paths only count.  This file reports: a
+ * it back (vtnet_ctrl.c).  The hot paths only count.  This file reports: a
  * callout on CPU 0 looks at every queue once a second and prints one line
  * the first time a queue shows bad input, and one more if the queue is
  * stopped; `vtnet rings` prints the counters themselves, one line per
