@@ -18,10 +18,15 @@
  * socket has SO_SNDTIMEO and SO_RCVTIMEO of CR_OP_TIMEOUT_S seconds, which
  * also bounds a blocking connect() on Linux.  The client never binds: the
  * kernel picks the source port, and since the client closes first the
- * TIME_WAIT state is on this side, so a caller running many connections
- * from one address should widen net.ipv4.ip_local_port_range and set
- * net.ipv4.tcp_tw_reuse=1.  A connection still in flight at the deadline
- * is finished (at most a few operation timeouts later); no new one starts.
+ * TIME_WAIT state is on this side.  Run it in a network namespace with a
+ * wide net.ipv4.ip_local_port_range and a small net.ipv4.tcp_max_tw_buckets
+ * (e.g. 2048): net.ipv4.tcp_tw_reuse alone does not help against a peer
+ * without TCP timestamps (lwIP's default), and once about half the port
+ * range (Linux gives connect() the even ports first) is in TIME_WAIT,
+ * every connect() searches for a port and the rate falls from thousands
+ * to about 200 a second with no failure counted.  A connection still in
+ * flight at the deadline is finished (at most a few operation timeouts
+ * later); no new one starts.
  *
  * Output: one JSON line on stdout, e.g.
  *   {"workers":8,"size":64,"seconds":5.000,"elapsed":5.002,"conns":12345,
