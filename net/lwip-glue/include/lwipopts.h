@@ -40,6 +40,17 @@ void lwipg_assert_core_locked(void);
 #define LWIP_ARP			1
 #define ARP_TABLE_SIZE			64	/* a /24 of peers without thrashing */
 #define ARP_QUEUEING			1	/* keep packets while ARP resolves */
+/*
+ * lwIP's default keeps 3 packets per unresolved address and frees the
+ * oldest without a counter: a peer that never ARPed for us (its entry
+ * for our MAC was already known) and opened 8 connections at once lost 5
+ * SYN-ACKs, a second each (robustness defect 12, test_syn).  0 lifts the
+ * per-address limit; what bounds the queue is the pool below, whose
+ * exhaustion lwIP counts (netstat -s: memp arp_queue err).  A pending
+ * entry lives ARP_MAXPENDING (5 s) at most, so the pool drains.
+ */
+#define ARP_QUEUE_LEN			0
+#define MEMP_NUM_ARP_QUEUE		64	/* > the SYN guard's 16 half-open */
 #define ETHARP_SUPPORT_STATIC_ENTRIES	1	/* for tests and tools */
 #define LWIP_ETHERNET			1
 #define LWIP_IPV4			1
