@@ -221,7 +221,7 @@ def parse_args(argv):
     a.reps = a.reps or (1 if q else 3)
     a.seconds = a.seconds or (3 if q else 5)
     a.flood = a.flood or (2 if q else 3)
-    a.footprint_res = a.footprint_res or (16 if q else 1)
+    a.footprint_res = a.footprint_res or (32 if q else 1)
     a.guests = [g.strip() for g in a.guests.split(",") if g.strip()]
     for g in a.guests:
         if g not in ("linux", "unisr"):

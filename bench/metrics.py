@@ -119,11 +119,24 @@ def _cost(res, boot, cpu0, moved_bytes=None, replies=None):
         res["cpu_s_per_mreply"] = round(cpu / (replies / 1e6), 3)
 
 
+def _tap(res, ns, st0):
+    """Frames and bytes through the tap during a run: what each guest
+    handed QEMU per frame (a TSO guest hands it 64 KB segments)."""
+    st = ns.stats()
+    for d, name in (("rx", "from_guest"), ("tx", "to_guest")):
+        pk = st[d + "_packets"] - st0[d + "_packets"]
+        by = st[d + "_bytes"] - st0[d + "_bytes"]
+        res["tap_%s_frames" % name] = pk
+        if pk:
+            res["tap_%s_avg_bytes" % name] = round(by / pk)
+
+
 def iperf3(ns, boot, seconds, streams=1, reverse=False):
     argv = ["iperf3", "-c", GUEST_IP, "-t", str(seconds), "-J",
             "-P", str(streams)]
     if reverse:
         argv.append("-R")
+    st0 = ns.stats()
     cpu0 = boot.cpu_seconds()
     rc, out, err = _call(ns, argv, seconds * 4 + SLACK)
     res = {}
@@ -140,6 +153,7 @@ def iperf3(ns, boot, seconds, streams=1, reverse=False):
     except (ValueError, KeyError, TypeError):
         res.setdefault("error", "iperf3 exit %d: %s" % (rc, (err or out)[-200:]))
     _cost(res, boot, cpu0, moved_bytes=res.get("bytes"))
+    _tap(res, ns, st0)
     return res
 
 
@@ -175,6 +189,7 @@ def connrate(ns, boot, seconds, workers):
 
 
 def udpload(ns, boot, seconds, rate, length=64):
+    st0 = ns.stats()
     cpu0 = boot.cpu_seconds()
     rc, out, err = _call(ns, [os.path.join(TOOLS, "udpload"), "-a",
                               GUEST_IP, "-p", "7", "-l", str(length),
@@ -185,6 +200,9 @@ def udpload(ns, boot, seconds, rate, length=64):
     except (ValueError, IndexError):
         res = {"error": "udpload exit %d: %s" % (rc, (err or out)[-200:])}
     _cost(res, boot, cpu0, replies=res.get("received"))
+    _tap(res, ns, st0)
+    st = ns.stats()
+    res["tap_tx_dropped"] = st["tx_dropped"] - st0["tx_dropped"]
     return res
 
 
