@@ -5,7 +5,7 @@
 Usage: bench.py [--quick] [--guests linux,unisr] [--smp 1,2,4] [--reps 3]
                 [--seconds 5] [--flood 3] [--pings 500] [--mem 256]
                 [--footprint-res 1] [--foot-seconds 3] [--no-footprint]
-                [--out DIR] [--tag NAME]
+                [--out DIR] [--tag NAME] | --replot RUN.json
 
 For every repetition, every -smp value (queues = CPUs, RSS on above one)
 and every guest, interleaved (Linux 1, unisr 1, Linux 2, ...), it creates
@@ -213,6 +213,8 @@ def parse_args(argv):
     p.add_argument("--no-footprint", action="store_true")
     p.add_argument("--out", default=RESULTS)
     p.add_argument("--tag", default="")
+    p.add_argument("--replot", metavar="JSON",
+                   help="redraw the table and plots of an earlier run")
     a = p.parse_args(argv)
     q = a.quick
     a.smp = [int(x) for x in (a.smp or ("2" if q else "1,2,4")).split(",")]
@@ -229,8 +231,21 @@ def parse_args(argv):
     return a
 
 
+def write_reports(doc, base):
+    md = report.markdown(doc)
+    with open(base + ".md", "w") as f:
+        f.write(md)
+    return md, report.plots(doc, base)
+
+
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    if a.replot:
+        with open(a.replot) as f:
+            doc = json.load(f)
+        md, pngs = write_reports(doc, a.replot[:-len(".json")])
+        print(md)
+        return 0
     if os.geteuid() != 0:
         sys.exit("bench: needs root (network namespaces, tap devices)")
     nns.cleanup_stale()
@@ -287,10 +302,7 @@ def main(argv=None):
     with open(base + ".json", "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
-    md = report.markdown(doc)
-    with open(base + ".md", "w") as f:
-        f.write(md)
-    pngs = report.plots(doc, base)
+    md, pngs = write_reports(doc, base)
     print(md)
     log("wrote %s.json, %s.md%s (%.0f s)" % (
         base, base, "".join(", " + p for p in pngs), doc["wall_s"]))

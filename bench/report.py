@@ -37,10 +37,14 @@ METRICS = [
      ("tcp_h2g", "retransmits"), "low"),
     ("tcp_h2g_cpu", "  QEMU CPU s per GB", ("tcp_h2g", "cpu_s_per_gb"),
      "low"),
+    ("tcp_h2g_frame", "  avg frame QEMU hands the guest (bytes)",
+     ("tcp_h2g", "tap_to_guest_avg_bytes"), "high"),
     ("tcp_g2h", "TCP guest→host, 1 stream (Mbit/s)", ("tcp_g2h", "mbit_s"),
      "high"),
     ("tcp_g2h_cpu", "  QEMU CPU s per GB", ("tcp_g2h", "cpu_s_per_gb"),
      "low"),
+    ("tcp_g2h_frame", "  avg frame the guest hands QEMU (bytes)",
+     ("tcp_g2h", "tap_from_guest_avg_bytes"), "high"),
     ("tcp_h2g_p4", "TCP host→guest, 4 streams (Mbit/s)",
      ("tcp_h2g_p4", "mbit_s"), "high"),
     ("tcp_h2g_p4_retr", "  retransmits (host side)",
@@ -87,6 +91,7 @@ TARGETS = [
     ("smallest -m", ["min_mem"], "le", 0.1),
 ]
 GUESTS = ("linux", "unisr")
+COLOURS = {"linux": "#1f5fb4", "unisr": "#d62728"}
 
 
 def lookup(cell, path):
@@ -233,16 +238,19 @@ def _vs_cpus(doc, s, base, keys, ylabel, title, suffix):
             f.write("%d %s\n" % (smp, " ".join(vals)))
     i = 2
     labels = dict((k, lbl) for k, lbl, _, _ in METRICS)
-    for k in keys:
+    for m, k in enumerate(keys):
         for g in GUESTS:
-            cols.append("'%s' using 1:%d with linespoints title '%s %s'"
-                        % (dat, i, g, labels[k].split(" (")[0]))
+            cols.append("'%s' using 1:%d with linespoints lw 2 pt %d "
+                        "dt %d lc rgb '%s' title '%s %s'"
+                        % (dat, i, 5 + 2 * m, 1 + m, COLOURS[g], g,
+                           labels[k].split(" (")[0]))
             i += 1
     png = base + "-" + suffix + ".png"
-    ok = _gnuplot("set terminal pngcairo size 900,540\nset output '%s'\n"
+    ok = _gnuplot("set terminal pngcairo size 1000,500\nset output '%s'\n"
                   "set title '%s'\nset xlabel 'CPUs = queue pairs'\n"
-                  "set ylabel '%s'\nset key outside bottom center horizontal"
-                  " maxrows 2\nset xtics 1\nset grid\nset yrange [0:*]\n"
+                  "set ylabel '%s'\nset key outside right top vertical\n"
+                  "set xtics 1\nset offsets 0.25,0.25,0,0\nset grid\n"
+                  "set yrange [0:*]\n"
                   "plot %s\n" % (png, title, ylabel, ", ".join(cols)))
     os.unlink(dat)
     return png if ok else None
@@ -267,8 +275,9 @@ def _latency(doc, base):
     if not series:
         return None
     png = base + "-latency.png"
-    plots = ", ".join("'%s' index %d using 1:2 with lines lw 2 title '%s'"
-                      % (dat, i, g) for i, g in enumerate(series))
+    plots = ", ".join("'%s' index %d using 1:2 with lines lw 2 lc rgb '%s' "
+                      "title '%s'" % (dat, i, COLOURS[g], g)
+                      for i, g in enumerate(series))
     ok = _gnuplot("set terminal pngcairo size 900,540\nset output '%s'\n"
                   "set title 'ping RTT distribution, -smp %d (%d pings at "
                   "10 ms per boot)'\nset xlabel 'RTT (ms, log)'\n"
@@ -282,7 +291,8 @@ def _latency(doc, base):
 def plots(doc, base):
     """Draw the PNGs next to `base`; return the paths drawn."""
     s = summary(doc)
-    out = [_vs_cpus(doc, s, base, ["tcp_h2g", "tcp_g2h", "tcp_h2g_p4"],
+    out = [_vs_cpus(doc, s, base, ["tcp_h2g", "tcp_g2h", "tcp_h2g_p4",
+                                   "tcp_g2h_p4"],
                     "Mbit/s", "TCP throughput (iperf3)", "tcp"),
            _vs_cpus(doc, s, base, ["conn_w1", "conn_w8"], "connections/s",
                     "TCP connection rate (connect, 64 B echo, close)",
