@@ -142,6 +142,9 @@ def run_cell(guest, acc, smp, rep, a, logdir):
         cell["boot"]["cpu_s"] = round(boot.cpu_seconds(), 3)
         cell.update(measure(guest, ns, boot, a))
         cell["counters"] = guest.counters(boot)
+        own = guest.own_boot_s(boot)
+        if own is not None:         # the rest of ready_s is QEMU's own
+            cell["boot"]["guest_own_s"] = own
     except uc.ConsoleError as e:
         cell["error"] = str(e)[-2000:]
         log("%s smp %d rep %d failed: %s" % (guest.name, smp, rep,

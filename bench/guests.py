@@ -36,6 +36,7 @@ LINUX_BUILD = os.path.join(TOP, "bench", "linux", "build-guest.sh")
 LINUX_APPEND = "console=ttyS0 quiet panic=-1"
 BOOT_TIMEOUT = 300.0            # Linux under TCG at -smp 4 with 2 host cores
 UNISR_READY_RE = re.compile(r"^READY .*$", re.M)
+OWN_BOOT_RE = re.compile(r"^boot: ready in (\d+) us", re.M)
 LINUX_READY_RE = re.compile(r"^BENCH-(READY linux|FAIL) .*$", re.M)
 
 
@@ -125,6 +126,10 @@ class Guest:
         """The guest's own counters after a run, as console lines."""
         return []
 
+    def own_boot_s(self, boot):
+        """Entry to ready as the guest itself measured it, or None."""
+        return None
+
 
 class Unisr(Guest):
     name = "unisr"
@@ -143,11 +148,16 @@ class Unisr(Guest):
         lines = []
         try:
             boot.con.wait_prompt(uc.CMD_TIMEOUT)
-            for cmd in ("netstat -i", "vtnet rings", "netstat -Q"):
+            for cmd in ("netstat -i", "vtnet rings", "netstat -Q",
+                        "netstat -s", "cpus"):
                 lines += ["> " + cmd] + boot.con.run(cmd, 30)
         except Exception as e:          # a wedged guest is a finding
             lines.append("counters unavailable: %s" % str(e)[:200])
         return lines
+
+    def own_boot_s(self, boot):
+        m = OWN_BOOT_RE.search(boot.con.text)
+        return int(m.group(1)) / 1e6 if m else None
 
     def versions(self):
         p = subprocess.run(["git", "-C", TOP, "describe", "--always",

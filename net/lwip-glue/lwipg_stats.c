@@ -24,6 +24,7 @@
  *   lwip: mem heap avail <n> used <n> max <n> err <n>
  *   lwip: memp <pool> avail <n> used <n> max <n> err <n>    per pool
  *   lwip: assertions <n> core-lock-checks <n>
+ *   lwip: core-lock acquires <n> contended <n> wait-us <n>
  *
  * Pool names are lwIP's memp_t identifiers (memp_std.h) in lower case:
  * raw_pcb, udp_pcb, tcp_pcb, tcp_pcb_listen, tcp_seg, reassdata,
@@ -43,6 +44,8 @@
  * each other.  lwipg_assertions is atomic.
  */
 #include <stddef.h>
+
+#include "arch/x86_64/tsc.h"
 
 #include "kernel/console.h"
 #include "lwip/memp.h"
@@ -118,6 +121,9 @@ struct lwipg_snap {
 	uint64_t		sn_unreg_drops;
 	uint64_t		sn_assertions;
 	uint64_t		sn_lock_checks;
+	uint64_t		sn_acquires;
+	uint64_t		sn_contended;
+	uint64_t		sn_wait_cycles;
 };
 
 /* Fills *sn; takes and releases the core lock. */
@@ -138,6 +144,9 @@ lwipg_snapshot(struct lwipg_snap *sn)
 	for (i = 0; i < MEMP_MAX; i++)
 		sn->sn_pool[i] = *lwip_stats.memp[i];
 	sn->sn_lock_checks = lwipg_core_lock_checks;
+	sn->sn_acquires = lwipg_core_acquires;
+	sn->sn_contended = lwipg_core_contended;
+	sn->sn_wait_cycles = lwipg_core_wait_cycles;
 	lwipg_core_unlock();
 	sn->sn_assertions = __atomic_load_n(&lwipg_assertions,
 	    __ATOMIC_RELAXED);
@@ -233,4 +242,6 @@ lwipg_print_stats(void)
 	}
 	printk("lwip: assertions %lu core-lock-checks %lu\n", sn.sn_assertions,
 	    sn.sn_lock_checks);
+	printk("lwip: core-lock acquires %lu contended %lu wait-us %lu\n",
+	    sn.sn_acquires, sn.sn_contended, tsc_to_us(sn.sn_wait_cycles));
 }

@@ -14,6 +14,9 @@
  * written only by the holder (it counts LWIP_ASSERT_CORE_LOCKED calls in
  * KASSERT builds, so `netstat -s` proves the check runs); lwipg_assertions
  * is atomic, since a failing assertion may not hold the lock.
+ * lwipg_core_acquires, _contended and _wait_cycles are written by the
+ * holder just after taking the lock (the wait is timed only when the
+ * first try fails, so an uncontended acquisition costs one increment).
  */
 #include <stddef.h>
 
@@ -50,18 +53,30 @@ static uint32_t lwipg_owner = LWIPG_NO_OWNER;
 
 uint64_t lwipg_assertions;
 uint64_t lwipg_core_lock_checks;
+uint64_t lwipg_core_acquires;
+uint64_t lwipg_core_contended;
+uint64_t lwipg_core_wait_cycles;
 
 void
 lwipg_core_lock(void)
 {
+	uint64_t t0 = 0;
+
 	KASSERT(!lwipg_core_owned(), ("lwipg_core_lock: recursive"));
 	for (;;) {
 		if (__atomic_load_n(&lwipg_core, __ATOMIC_RELAXED) == 0 &&
 		    !__atomic_exchange_n(&lwipg_core, 1, __ATOMIC_ACQUIRE))
 			break;
+		if (t0 == 0)
+			t0 = rdtsc();
 		cpu_relax();
 	}
 	__atomic_store_n(&lwipg_owner, curcpu()->pc_id, __ATOMIC_RELAXED);
+	lwipg_core_acquires++;
+	if (t0 != 0) {
+		lwipg_core_contended++;
+		lwipg_core_wait_cycles += rdtsc() - t0;
+	}
 }
 
 void

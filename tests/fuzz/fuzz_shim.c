@@ -48,6 +48,9 @@
 struct cmdline_config kernel_config;
 uint64_t lwipg_assertions;
 uint64_t lwipg_core_lock_checks;
+uint64_t lwipg_core_acquires;
+uint64_t lwipg_core_contended;
+uint64_t lwipg_core_wait_cycles;
 
 void	(*fuzz_fail_hook)(void);
 

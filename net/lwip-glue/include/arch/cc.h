@@ -31,6 +31,11 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The glue's assertion hooks and counters (lwipg_sys.c, netstat -s). */
 extern uint64_t lwipg_assertions;	/* failed LWIP_ASSERTs, atomic */
 extern uint64_t lwipg_core_lock_checks;	/* core-lock assertions run */
+/* Core-lock acquisitions, those that waited, and TSC cycles waited;
+ * written by the holder. */
+extern uint64_t lwipg_core_acquires;
+extern uint64_t lwipg_core_contended;
+extern uint64_t lwipg_core_wait_cycles;
 void lwipg_assert_fail(const char *msg, const char *file, int line)
     __attribute__((noreturn));
 
