@@ -5,15 +5,18 @@
  * Implements the platform interface of net/netisr/netisr_plat.h: a CPU's
  * netisr worker is a core-loop poller, woken with coreloop_mark_pending()
  * (an IPI only if that CPU is idle); netisr may wait for other CPUs only
- * outside every poller but its own (kernel/coreloop.c, "Re-entry").  Boot
+ * outside every poller but its own (kernel/coreloop.c, "Re-entry"); each
+ * CPU's current vnet (curvnet) is a word in its own cache line, written
+ * around every handler call.  Boot
  * configuration comes from the command line (net.isr.*).  Also the
  * `netstat -Q` tables, in FreeBSD's layout plus a Counters block with
  * netisr's global counters between Configuration and Protocols, and a
  * test protocol ("test", NETISR_TEST) that `selftest netisr` and `bench
  * netisr` drive until lwIP registers the real ones.
  *
- * Locking: netisr_kern_bit[] is written at boot before any wake-up; the
- * rest is netisr's own (net/netisr/netisr_var.h).
+ * Locking: netisr_kern_bit[] is written at boot before any wake-up;
+ * netisr_kern_vnet[c] is read and written by CPU c only; the rest is
+ * netisr's own (net/netisr/netisr_var.h).
  */
 #include <stddef.h>
 
@@ -27,6 +30,11 @@
 #include "net/netisr/netisr_plat.h"
 
 static int netisr_kern_bit[MAXCPU];
+
+/* curvnet per CPU; a line each, since every handler call writes it. */
+static struct {
+	unsigned	nkv_curvnet;
+} __attribute__((aligned(CACHE_LINE))) netisr_kern_vnet[MAXCPU];
 
 unsigned
 netisr_plat_curcpu(void)
@@ -67,6 +75,22 @@ uint64_t
 netisr_plat_cycles(void)
 {
 	return rdtsc();
+}
+
+unsigned
+netisr_plat_curvnet(void)
+{
+	return netisr_kern_vnet[curcpu()->pc_id].nkv_curvnet;
+}
+
+unsigned
+netisr_plat_curvnet_swap(unsigned vnet)
+{
+	unsigned *cur = &netisr_kern_vnet[curcpu()->pc_id].nkv_curvnet;
+	unsigned old = *cur;
+
+	*cur = vnet;
+	return old;
 }
 
 static bool

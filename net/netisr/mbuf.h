@@ -6,7 +6,13 @@
  * producer (the lwIP glue, a driver, a test) owns, and m_freem() hands the
  * packet back through the producer's m_free callback.  netisr reads and
  * writes only the packet header: length, receiving interface and queue,
- * flow id and hash type, and the m_nextpkt link it queues packets with.
+ * flow id and hash type, the virtual network stack (vnet) the packet
+ * belongs to, and the m_nextpkt link it queues packets with.
+ *
+ * m_pkthdr.vnet is 0 (the default stack) unless the producer stamps it;
+ * the interface layer will set it from the receiving interface.  netisr
+ * handles a packet only if its protocol is enabled in that vnet, and runs
+ * the handler with curvnet set to it (netisr.h).
  *
  * Locking: an mbuf belongs to exactly one owner at a time (the producer,
  * a workstream queue under its lock, or the handler running it).
@@ -37,7 +43,10 @@ struct m_pkthdr {
 	uint16_t	rxqueue;	/* receive queue, the dispatch source */
 	uint8_t		rsstype;	/* M_HASHTYPE_* */
 	uint8_t		csum_flags;	/* producer's checksum knowledge */
+	uint16_t	vnet;		/* virtual network stack, 0 default */
 };
+_Static_assert(sizeof(struct m_pkthdr) == 16,
+    "struct m_pkthdr: keep it to 16 bytes (vnet fills the padding)");
 
 struct mbuf {
 	struct mbuf	*m_nextpkt;	/* queue link, owned by the queue */

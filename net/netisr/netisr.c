@@ -19,11 +19,20 @@
  *    full; m2flow or m2cpuid consumed the packet), and globally in
  *    netisr_unregistered_drops for a packet whose protocol has no handler
  *    (any number: 0, unregistered ones, and NETISR_MAXPROT and above) and
- *    for the queued packets netisr_unregister() frees.  Per protocol and
- *    CPU, dispatched + hybrid_dispatched + queued = handled + len, and
- *    every packet a producer hands over is in exactly one of handled,
- *    qdrops, len or the unregistered drops (until netisr_unregister()
- *    zeroes the protocol's counters).  `netstat -Q` shows them all.
+ *    for the queued packets netisr_unregister() frees.  A packet whose
+ *    vnet has its protocol disabled is freed at the door and counted per
+ *    vnet and protocol (vnet drops; a vnet out of range in the bad-vnet
+ *    drops); a queued one freed for that reason (netisr_unregister_vnet(),
+ *    or the worker's check) is counted in the workstream's purged and per
+ *    vnet and protocol.  Per protocol and CPU, dispatched +
+ *    hybrid_dispatched + queued = handled + len + purged, and every
+ *    packet a producer hands over is in exactly one of handled, qdrops,
+ *    len, purged, the vnet drops, the bad-vnet drops or the unregistered
+ *    drops (until netisr_unregister() zeroes the protocol's counters).
+ *    `netstat -Q` shows the workstream and global counters.
+ *  - vnets: a handler runs with curvnet set to its packet's vnet, and
+ *    never for a packet whose vnet has the protocol disabled (netisr.h
+ *    states the guarantee; netisr_vnet.c implements the control side).
  *  - Re-entry: handlers, placement callbacks, drainedcpu and rollups run
  *    at nws_depth > 0 on their CPU; the worker's packet pass runs only at
  *    depth 0 (KASSERT).  Above depth 0 netisr_poll() runs nothing, and
@@ -61,6 +70,7 @@ unsigned netisr_defaultqlimit = NETISR_DEFAULT_QLIMIT;
 unsigned netisr_maxqlimit = NETISR_DEFAULT_MAXQLIMIT;
 unsigned netisr_maxthreads;
 uint64_t netisr_unregistered_drops;	/* atomic */
+uint64_t netisr_badvnet_drops;		/* atomic */
 
 const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES] = {
 	[NETISR_DISPATCH_DEFAULT] = "default",
@@ -111,6 +121,8 @@ netisr_init(const struct netisr_config *cfg)
 			nw->nw_qlimit = 0;
 			nw->nw_queued = nw->nw_qdrops = nw->nw_dispatched = 0;
 			nw->nw_hybrid_dispatched = nw->nw_handled = 0;
+			nw->nw_purged = 0;
+			netisr_vnet_counts_clear(i, p);
 		}
 		netmsg_init_cpu(i);
 	}
@@ -236,42 +248,73 @@ queue_workstream(unsigned cpu, unsigned proto, struct mbuf *m)
 }
 
 /*
- * The protocol m is dispatched to, and its handler.  NULL if it has none:
- * m is then freed and counted, whatever the number (0 and numbers of
- * NETISR_MAXPROT and above can never be registered).  A NULL m is no
+ * Admits m if its vnet has proto enabled (bits: np_vnets, one relaxed
+ * load).  Otherwise frees m, counts it on this CPU per vnet and protocol
+ * (or as a bad vnet) and returns -EPROTONOSUPPORT (-EINVAL for a vnet out
+ * of range).  Before placement, as FreeBSD's check of V_netisr_enable.
+ */
+static int
+vnet_admit(uint64_t vnets, unsigned proto, struct mbuf *m)
+{
+	unsigned vnet = m->m_pkthdr.vnet;
+
+	if (netisr_vnet_in(vnets, vnet))
+		return 0;
+	netisr_count_vnet(netisr_plat_curcpu(), vnet, proto, false);
+	m_freem(m);
+	return vnet < NETISR_MAXVNETS ? -EPROTONOSUPPORT : -EINVAL;
+}
+
+/* Runs h on m in m's vnet (m may be gone when h returns). */
+static inline void
+run_handler(netisr_handler_t *h, struct mbuf *m)
+{
+	CURVNET_SET(m->m_pkthdr.vnet);
+	h(m);
+	CURVNET_RESTORE();
+}
+
+/*
+ * The protocol m is dispatched to, and its handler.  -EPROTONOSUPPORT if
+ * it has none: m is then freed and counted, whatever the number (0 and
+ * numbers of NETISR_MAXPROT and above can never be registered).  Then
+ * m's vnet must have the protocol enabled (vnet_admit()).  A NULL m is no
  * packet: nothing to free or count.
  */
-static struct netisr_proto *
-proto_for_dispatch(unsigned proto, struct mbuf *m, netisr_handler_t **hp)
+static int
+proto_for_dispatch(unsigned proto, struct mbuf *m, struct netisr_proto **npp,
+    netisr_handler_t **hp)
 {
 	struct netisr_proto *np;
 
 	if (m == NULL)
-		return NULL;
+		return -EPROTONOSUPPORT;
 	if (proto == 0 || proto >= NETISR_MAXPROT) {
 		netisr_count_unregistered(1);
 		m_freem(m);
-		return NULL;
+		return -EPROTONOSUPPORT;
 	}
 	np = &netisr_proto[proto];
 	*hp = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
 	if (*hp == NULL) {
 		netisr_count_unregistered(1);
 		m_freem(m);
-		return NULL;
+		return -EPROTONOSUPPORT;
 	}
-	return np;
+	*npp = np;
+	return vnet_admit(netisr_vnets_of(np), proto, m);
 }
 
 int
 netisr_queue_src(unsigned proto, uintptr_t source, struct mbuf *m)
 {
 	netisr_handler_t *h;
-	struct netisr_proto *np = proto_for_dispatch(proto, m, &h);
+	struct netisr_proto *np;
 	unsigned cpu;
+	int err;
 
-	if (np == NULL)
-		return -EPROTONOSUPPORT;
+	if ((err = proto_for_dispatch(proto, m, &np, &h)) != 0)
+		return err;
 	m = select_cpuid(np, NETISR_DISPATCH_DEFERRED, source, m, &cpu);
 	if (m == NULL) {
 		count_drop(netisr_plat_curcpu(), proto);
@@ -306,7 +349,7 @@ hybrid_local(unsigned cpu, unsigned proto, netisr_handler_t *h,
 	netisr_owner_add(&nw->nw_hybrid_dispatched, 1);
 	netisr_owner_add(&nw->nw_handled, 1);
 	netisr_depth_enter(cpu);
-	h(m);
+	run_handler(h, m);
 	netisr_depth_leave(cpu);
 	spinlock_lock(&nws->nws_lock);
 	nws->nws_flags &= ~NWS_DISPATCHING;
@@ -324,11 +367,12 @@ int
 netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m)
 {
 	netisr_handler_t *h;
-	struct netisr_proto *np = proto_for_dispatch(proto, m, &h);
+	struct netisr_proto *np;
 	unsigned policy, cur, cpu;
+	int err;
 
-	if (np == NULL)
-		return -EPROTONOSUPPORT;
+	if ((err = proto_for_dispatch(proto, m, &np, &h)) != 0)
+		return err;
 	policy = np->np_dispatch != NETISR_DISPATCH_DEFAULT ? np->np_dispatch :
 	    __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
 	cur = netisr_plat_curcpu();
@@ -338,7 +382,7 @@ netisr_dispatch_src(unsigned proto, uintptr_t source, struct mbuf *m)
 		netisr_owner_add(&nw->nw_dispatched, 1);
 		netisr_owner_add(&nw->nw_handled, 1);
 		netisr_depth_enter(cur);
-		h(m);
+		run_handler(h, m);
 		netisr_depth_leave(cur);
 		return 0;
 	}
@@ -426,6 +470,7 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 	unsigned cnt[NETISR_MAXCPU], policy, cur, cpu, i, dropped = 0;
 	netisr_handler_t *h;
 	struct netisr_proto *np;
+	uint64_t vnets;
 
 	if (n == 0)
 		return 0;
@@ -440,6 +485,7 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 	}
 	np = &netisr_proto[proto];
 	h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+	vnets = netisr_vnets_of(np);
 	policy = np->np_dispatch != NETISR_DISPATCH_DEFAULT ? np->np_dispatch :
 	    __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
 	cur = netisr_plat_curcpu();
@@ -451,13 +497,17 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 		m = ms[i];
 		if (m == NULL)
 			continue;
+		if (vnet_admit(vnets, proto, m) != 0) {
+			dropped++;
+			continue;
+		}
 		if (policy == NETISR_DISPATCH_DIRECT) {
 			struct netisr_work *nw = &netisr_ws[cur].nws_work[proto];
 
 			netisr_owner_add(&nw->nw_dispatched, 1);
 			netisr_owner_add(&nw->nw_handled, 1);
 			netisr_depth_enter(cur);
-			h(m);
+			run_handler(h, m);
 			netisr_depth_leave(cur);
 			continue;
 		}
@@ -492,17 +542,20 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 
 /*
  * Runs this CPU's queued packets: protocols in ascending order, at most
- * NETISR_BATCH_CAP per protocol, handlers with the lock dropped.  Returns
- * true if packets are left (the caller polls again after other work).
- * Only at depth 0: never inside a handler, nor inside itself.
+ * NETISR_BATCH_CAP per protocol, handlers with the lock dropped, each in
+ * its packet's vnet.  A packet whose vnet has the protocol disabled is
+ * freed and counted as purged instead (netisr.h: the vnet guarantee).
+ * Returns true if packets are left (the caller polls again after other
+ * work).  Only at depth 0: never inside a handler, nor inside itself.
  */
 bool
 netisr_poll_packets(unsigned cpu)
 {
 	struct netisr_workstream *nws = &netisr_ws[cpu];
 	struct mbuf *batch, *m, *next, *last;
-	unsigned proto, n, ran = 0;
+	unsigned proto, n, purged, ran = 0;
 	netisr_handler_t *h;
+	uint64_t vnets;
 	bool more;
 
 	KASSERT(netisr_depth(cpu) == 0, ("%s: cpu %u: worker entered at "
@@ -553,18 +606,29 @@ netisr_poll_packets(unsigned cpu)
 		h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
 		KASSERT(h != NULL, ("%s: cpu %u: proto %u queued without a "
 		    "handler", __func__, cpu, proto));
-		for (m = batch; m != NULL; m = next) {
+		vnets = netisr_vnets_of(np);
+		for (m = batch, purged = 0; m != NULL; m = next) {
 			next = m->m_nextpkt;
 			m->m_nextpkt = NULL;
-			if (h != NULL)
-				h(m);
-			else
+			if (h == NULL) {
 				m_freem(m);
+			} else if (netisr_vnet_in(vnets, m->m_pkthdr.vnet)) {
+				run_handler(h, m);
+			} else {
+				netisr_count_vnet(cpu, m->m_pkthdr.vnet, proto,
+				    true);
+				m_freem(m);
+				purged++;
+			}
 		}
-		if (h != NULL)
-			netisr_owner_add(&nw->nw_handled, n);
-		else
+		if (h != NULL) {
+			netisr_owner_add(&nw->nw_handled, n - purged);
+			if (purged != 0)
+				__atomic_fetch_add(&nw->nw_purged, purged,
+				    __ATOMIC_RELAXED);
+		} else {
 			netisr_count_unregistered(n);
+		}
 		if (np->np_drainedcpu != NULL)
 			np->np_drainedcpu(cpu);
 		ran += n;

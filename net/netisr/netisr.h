@@ -13,6 +13,10 @@
  * Unlike FreeBSD, errors are negative errno values, and a bad handler is
  * refused with an error rather than a panic.
  *
+ * Virtual network stacks (FreeBSD's VIMAGE): every packet carries its
+ * vnet (m_pkthdr.vnet, 0 .. NETISR_MAXVNETS - 1), and every protocol is
+ * enabled or disabled per vnet; see "vnets" below.
+ *
  * Handlers (and m2flow, m2cpuid, drainedcpu, rollups) run inside the
  * worker or the dispatching caller and must not wait for another CPU:
  * netisr_domsg(), netisr_domsg_global(), netisr_barrier_set(),
@@ -28,6 +32,7 @@
 
 #include "kernel/workq.h"
 #include "net/netisr/mbuf.h"
+#include "net/netisr/netisr_plat.h"
 #include "net/netisr/rss.h"
 
 /* Protocol numbers (FreeBSD sys/net/netisr.h). */
@@ -55,6 +60,19 @@
 #define NETISR_MAXCPU		32
 #define NETISR_DEFAULT_QLIMIT	256
 #define NETISR_DEFAULT_MAXQLIMIT 10240
+
+/*
+ * Virtual network stacks (vnets) netisr knows, ids 0 .. NETISR_MAXVNETS -
+ * 1.  A build setting: compile with -DNETISR_MAXVNETS=n (for example
+ * `make CC="gcc -DNETISR_MAXVNETS=16" HOSTCC="gcc -DNETISR_MAXVNETS=16"`),
+ * 1 to 64 (an enable bit per vnet in one 64-bit word per protocol).  Each
+ * vnet costs every CPU 16 bytes of counters per protocol (256 bytes).
+ */
+#ifndef NETISR_MAXVNETS
+#define NETISR_MAXVNETS		8
+#endif
+_Static_assert(NETISR_MAXVNETS >= 1 && NETISR_MAXVNETS <= 64,
+    "NETISR_MAXVNETS must be 1 to 64");
 
 typedef void netisr_handler_t(struct mbuf *m);
 typedef struct mbuf *netisr_m2flow_t(struct mbuf *m, uintptr_t source);
@@ -99,6 +117,62 @@ void	 netisr_clearqdrops(const struct netisr_handler *nhp);
 unsigned netisr_get_cpucount(void);
 unsigned netisr_get_cpuid(unsigned cpunumber);
 
+/*
+ * vnets, after FreeBSD's VIMAGE netisr (netisr_vnet.c has the details).
+ *
+ * curvnet is the calling CPU's current vnet (per thread on the host), 0
+ * until set.  CURVNET_SET(v) saves the current vnet in a local and makes v
+ * current; CURVNET_RESTORE() puts the saved one back.  At most one
+ * CURVNET_SET per block, as in FreeBSD: nest in an inner block or in a
+ * called function.  netisr runs every handler (deferred, hybrid or
+ * direct) inside CURVNET_SET(m->m_pkthdr.vnet), so a handler runs in its
+ * packet's vnet; m2flow, m2cpuid, drainedcpu and rollups run in whatever
+ * vnet their CPU is in.
+ *
+ * netisr_register() enables the protocol in vnet 0 only.
+ * netisr_register_vnet() enables a registered protocol in curvnet;
+ * netisr_unregister_vnet() disables it there and frees that vnet's queued
+ * packets of it on every CPU (counted as purged); both return -ENOENT for
+ * a protocol not registered and -EINVAL when curvnet >= NETISR_MAXVNETS.
+ * netisr_unregister() disables the protocol in every vnet.
+ *
+ * Dispatch and queueing free a packet whose vnet has its protocol
+ * disabled before placement (no callback runs, no workstream counts it)
+ * and count it per vnet and protocol (netisr_get_vnet_drops());
+ * -EPROTONOSUPPORT, as for a protocol with no handler.  A vnet number
+ * out of range is freed and counted in netisr_get_badvnet_drops();
+ * -EINVAL.
+ *
+ * The guarantee: once netisr_unregister_vnet() has returned, no handler
+ * of that protocol runs for a packet of that vnet, and none is running,
+ * until it is enabled again.  It takes the barrier (so it waits for
+ * every CPU and is refused with -EDEADLK inside a netisr callback, as
+ * netisr_unregister()): no CPU is between its enable check and its
+ * handler call or enqueue while the bit changes and the queues are
+ * purged.  A packet raced in by another CPU was either admitted before
+ * (then it was handled or is purged) or sees the bit clear (then it is
+ * dropped at the door).  The worker also checks the bit again for every
+ * packet it takes off a queue and purges the packet if its vnet is
+ * disabled.  Other vnets' packets and other protocols stay queued, in
+ * order.
+ */
+#define curvnet			netisr_plat_curvnet()
+#define CURVNET_SET(v)		\
+	unsigned netisr_saved_vnet = netisr_plat_curvnet_swap(v)
+#define CURVNET_RESTORE()	\
+	((void)netisr_plat_curvnet_swap(netisr_saved_vnet))
+
+int	 netisr_register_vnet(const struct netisr_handler *nhp);
+int	 netisr_unregister_vnet(const struct netisr_handler *nhp);
+/* True if proto is registered and enabled in vnet. */
+bool	 netisr_vnet_enabled(unsigned vnet, unsigned proto);
+/* Packets of vnet freed at dispatch or queue: proto disabled there. */
+uint64_t netisr_get_vnet_drops(unsigned vnet, unsigned proto);
+/* Queued packets of vnet freed because proto was disabled there. */
+uint64_t netisr_get_vnet_purged(unsigned vnet, unsigned proto);
+/* Packets freed because their vnet was NETISR_MAXVNETS or above. */
+uint64_t netisr_get_badvnet_drops(void);
+
 /* Run-time tunables; each returns 0 or a negative errno and a reason. */
 int	 netisr_set_dispatch(unsigned policy);
 unsigned netisr_get_dispatch(void);
@@ -127,10 +201,14 @@ struct netisr_proto_info {
 	unsigned	npi_proto, npi_qlimit, npi_policy, npi_dispatch;
 	bool		npi_m2flow, npi_m2cpuid, npi_drainedcpu;
 };
+/*
+ * Per protocol and CPU: dispatched + hybrid_dispatched + queued = handled
+ * + len + purged (queued packets freed because their vnet was disabled).
+ */
 struct netisr_work_stats {
 	uint64_t	nws_len, nws_watermark, nws_dispatched;
 	uint64_t	nws_hybrid_dispatched, nws_qdrops, nws_queued;
-	uint64_t	nws_handled;
+	uint64_t	nws_handled, nws_purged;
 };
 bool	netisr_proto_info(unsigned proto, struct netisr_proto_info *out);
 void	netisr_work_stats(unsigned wsid, unsigned proto,

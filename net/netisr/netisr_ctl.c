@@ -8,7 +8,8 @@
  * (netisr_var.h).
  *
  * Registration checks what FreeBSD's netisr_register() asserts, but
- * refuses a bad handler with an error instead of panicking.
+ * refuses a bad handler with an error instead of panicking; it enables
+ * the protocol in vnet 0 (netisr_vnet.c enables it in others).
  * Unregistration and dispatch policy changes take the barrier, so they
  * wait for other CPUs and are refused (-EDEADLK) inside a netisr
  * callback (netmsg.c).
@@ -125,6 +126,7 @@ netisr_register(const struct netisr_handler *nhp)
 	np->np_qlimit = qlimit;
 	np->np_policy = nhp->nh_policy;
 	np->np_dispatch = nhp->nh_dispatch;
+	__atomic_store_n(&np->np_vnets, 1ull, __ATOMIC_RELAXED); /* vnet 0 */
 	for (i = 0; i < netisr_ncpus; i++) {
 		spinlock_lock(&netisr_ws[i].nws_lock);
 		netisr_ws[i].nws_work[nhp->nh_proto].nw_qlimit = qlimit;
@@ -152,11 +154,12 @@ proto_of(const struct netisr_handler *nhp)
 
 /*
  * Removes a protocol: under the barrier (no CPU is dispatching, no worker
- * is running), frees every queued packet of it on every CPU, counting
- * them as unregistered drops, and zeroes its counters.  A workstream left
- * with nothing pending loses NWS_SCHEDULED too: its worker will find
- * nothing to do, and a stale flag would keep every later enqueue from
- * waking it and hybrid dispatch from running inline there.  Refused with
+ * is running), disables it in every vnet, frees every queued packet of
+ * it on every CPU, counting them as unregistered drops, and zeroes its
+ * counters (the per-vnet ones too).  A workstream left with nothing
+ * pending loses NWS_SCHEDULED too: its worker will find nothing to do,
+ * and a stale flag would keep every later enqueue from waking it and
+ * hybrid dispatch from running inline there.  Refused with
  * -EDEADLK where the barrier cannot be taken (netisr_barrier_enter()).
  */
 int
@@ -177,6 +180,7 @@ netisr_unregister(const struct netisr_handler *nhp)
 		return err;
 	spinlock_lock(&netisr_reg_lock);
 	__atomic_store_n(&np->np_handler, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&np->np_vnets, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < netisr_ncpus; i++) {
 		nws = &netisr_ws[i];
 		spinlock_lock(&nws->nws_lock);
@@ -190,6 +194,8 @@ netisr_unregister(const struct netisr_handler *nhp)
 		nw->nw_queued = nw->nw_dispatched = 0;
 		nw->nw_hybrid_dispatched = nw->nw_handled = 0;
 		__atomic_store_n(&nw->nw_qdrops, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&nw->nw_purged, 0, __ATOMIC_RELAXED);
+		netisr_vnet_counts_clear(i, proto);
 		pending_clear(nws, 1u << proto);
 		if (nws->nws_pending == 0)
 			nws->nws_flags &= ~NWS_SCHEDULED;
@@ -407,6 +413,7 @@ netisr_work_stats(unsigned wsid, unsigned proto, struct netisr_work_stats *out)
 	out->nws_len = nw->nw_len;
 	out->nws_watermark = nw->nw_watermark;
 	out->nws_queued = nw->nw_queued;
+	out->nws_purged = __atomic_load_n(&nw->nw_purged, __ATOMIC_RELAXED);
 	spinlock_unlock(&nws->nws_lock);
 	out->nws_qdrops = __atomic_load_n(&nw->nw_qdrops, __ATOMIC_RELAXED);
 	out->nws_dispatched = __atomic_load_n(&nw->nw_dispatched,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netisr_plat.h: the small platform interface netisr's portable core
- * runs on.  The kernel implements it over the per-core loops
- * (kernel/netisr_kern.c); the host tests implement it over pthreads, one
- * thread per "CPU" (tests/unit/netisr_host.c).
+ * runs on: the current CPU, waking a CPU, whether this CPU may wait,
+ * relax, log, cycles, and the current vnet.  The kernel implements it
+ * over the per-core loops (kernel/netisr_kern.c); the host tests
+ * implement it over pthreads, one thread per "CPU"
+ * (tests/unit/netisr_host.c).
  */
 #ifndef NET_NETISR_NETISR_PLAT_H
 #define NET_NETISR_NETISR_PLAT_H
@@ -36,5 +38,15 @@ void	 netisr_plat_log(const char *line);
 
 /* A cycle counter for statistics and benchmarks. */
 uint64_t netisr_plat_cycles(void);
+
+/*
+ * The current virtual network stack (FreeBSD's curvnet): per CPU in the
+ * kernel, per thread on the host; 0 until set.  Only the calling CPU (or
+ * thread) reads or writes its own, so no locking.  netisr_plat_curvnet_swap()
+ * makes vnet current and returns the previous one; netisr.h builds
+ * curvnet, CURVNET_SET() and CURVNET_RESTORE() on these two.
+ */
+unsigned netisr_plat_curvnet(void);
+unsigned netisr_plat_curvnet_swap(unsigned vnet);
 
 #endif /* NET_NETISR_NETISR_PLAT_H */

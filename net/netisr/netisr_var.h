@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * netisr_var.h: netisr's internal state, shared by netisr.c (placement,
- * dispatch, the worker), netisr_ctl.c (registration, limits, counters)
- * and netmsg.c (messages, the barrier).
+ * dispatch, the worker), netisr_ctl.c (registration, limits, counters),
+ * netisr_vnet.c (per-vnet enabling and purging) and netmsg.c (messages,
+ * the barrier).
  *
  * Locking (see also netisr.c):
  *	nws_lock	one per workstream (CPU): its per-protocol queues,
@@ -12,11 +13,18 @@
  *	owner-only	nw_dispatched, nw_hybrid_dispatched, nw_handled and
  *			nws_depth are written only by the workstream's own
  *			CPU (relaxed atomic stores, so others may read them).
- *	atomic		nw_qdrops (drops happen on any CPU), and the global
- *			netisr_unregistered_drops and netisr_refused_waits.
+ *	atomic		nw_qdrops (drops happen on any CPU), nw_purged (also
+ *			updated under nws_lock together with nw_len), the
+ *			per-vnet counters nws_vnet[][] (any CPU purges), and
+ *			the global netisr_unregistered_drops,
+ *			netisr_badvnet_drops and netisr_refused_waits.
  *	netisr_reg_lock	registration: netisr_proto[] changes; readers use
  *			an acquire load of np_handler.  Unregistration also
  *			holds the barrier.
+ *	np_vnets	enable bit per vnet: changed with atomic read-modify-
+ *			writes under netisr_reg_lock; a bit is cleared only
+ *			under the barrier as well (netisr_vnet.c).  The hot
+ *			path reads it with a relaxed load, no lock.
  */
 #ifndef NET_NETISR_NETISR_VAR_H
 #define NET_NETISR_NETISR_VAR_H
@@ -45,6 +53,7 @@ struct netisr_proto {
 	unsigned		np_qlimit;
 	unsigned		np_policy;
 	unsigned		np_dispatch;
+	uint64_t		np_vnets;	/* bit v: enabled in vnet v */
 };
 
 struct netisr_work {
@@ -58,6 +67,13 @@ struct netisr_work {
 	uint64_t	nw_dispatched;
 	uint64_t	nw_hybrid_dispatched;
 	uint64_t	nw_handled;
+	uint64_t	nw_purged;	/* queued, freed: vnet disabled */
+};
+
+/* One CPU's count of one (vnet, protocol)'s packets freed unhandled. */
+struct netisr_vnet_count {
+	uint64_t	nvc_drops;	/* at dispatch or queue */
+	uint64_t	nvc_purged;	/* from a queue */
 };
 
 struct netisr_workstream {
@@ -74,6 +90,9 @@ struct netisr_workstream {
 	unsigned		nws_depth __attribute__((aligned(NETISR_CACHE_LINE)));
 	struct workq		nws_msgq __attribute__((aligned(NETISR_CACHE_LINE)));
 	struct netisr_work	nws_work[NETISR_MAXPROT];
+	/* Counted on the CPU that frees; read by summing over CPUs. */
+	struct netisr_vnet_count nws_vnet[NETISR_MAXVNETS][NETISR_MAXPROT]
+	    __attribute__((aligned(NETISR_CACHE_LINE)));
 } __attribute__((aligned(NETISR_CACHE_LINE)));
 
 extern struct netisr_workstream netisr_ws[NETISR_MAXCPU];
@@ -90,6 +109,7 @@ extern unsigned netisr_defaultqlimit;
 extern unsigned netisr_maxqlimit;
 extern unsigned netisr_maxthreads;
 extern uint64_t netisr_unregistered_drops;
+extern uint64_t netisr_badvnet_drops;
 extern uint64_t netisr_refused_waits;
 extern const char *const netisr_dispatch_names[NETISR_DISPATCH_NAMES];
 
@@ -135,6 +155,53 @@ netisr_depth_leave(unsigned cpu)
 	    __func__, cpu));
 	__atomic_store_n(&netisr_ws[cpu].nws_depth, netisr_depth(cpu) - 1,
 	    __ATOMIC_RELAXED);
+}
+
+/* True if vnet is a vnet number and its bit is set in vnets (np_vnets). */
+static inline bool
+netisr_vnet_in(uint64_t vnets, unsigned vnet)
+{
+	return vnet < NETISR_MAXVNETS && (vnets >> vnet & 1) != 0;
+}
+
+/* The protocol's enable bits: one relaxed load (see np_vnets above). */
+static inline uint64_t
+netisr_vnets_of(const struct netisr_proto *np)
+{
+	return __atomic_load_n(&np->np_vnets, __ATOMIC_RELAXED);
+}
+
+/*
+ * Counts a packet of (vnet, proto) freed unhandled on cpu: at the door
+ * (purged false) or taken from a queue (purged true).  A vnet out of range
+ * counts in netisr_badvnet_drops.
+ */
+static inline void
+netisr_count_vnet(unsigned cpu, unsigned vnet, unsigned proto, bool purged)
+{
+	struct netisr_vnet_count *c;
+
+	if (vnet >= NETISR_MAXVNETS) {
+		__atomic_fetch_add(&netisr_badvnet_drops, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	c = &netisr_ws[cpu].nws_vnet[vnet][proto];
+	__atomic_fetch_add(purged ? &c->nvc_purged : &c->nvc_drops, 1,
+	    __ATOMIC_RELAXED);
+}
+
+/* Zeroes proto's per-vnet counters on cpu (init, unregister). */
+static inline void
+netisr_vnet_counts_clear(unsigned cpu, unsigned proto)
+{
+	unsigned v;
+
+	for (v = 0; v < NETISR_MAXVNETS; v++) {
+		__atomic_store_n(&netisr_ws[cpu].nws_vnet[v][proto].nvc_drops,
+		    0, __ATOMIC_RELAXED);
+		__atomic_store_n(&netisr_ws[cpu].nws_vnet[v][proto].nvc_purged,
+		    0, __ATOMIC_RELAXED);
+	}
 }
 
 /* nws_pending changes under nws_lock; lock-free readers load it atomically. */

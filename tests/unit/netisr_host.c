@@ -3,8 +3,10 @@
  * netisr_host.c: netisr_plat.h over pthreads, for the host unit tests and
  * the host benchmark (see netisr_host.h for the interface).
  *
- * Design: a CPU is a thread with a thread-local CPU id.  Each CPU has a
- * cache-line-aligned record holding its ready flag (set by
+ * Design: a CPU is a thread with a thread-local CPU id, and a
+ * thread-local current vnet (curvnet: per thread, not per CPU id, so a
+ * test thread that rebinds keeps its own; 0 in every new thread).  Each
+ * CPU has a cache-line-aligned record holding its ready flag (set by
  * netisr_plat_wake(), taken by the runner before it polls), a "sleeping"
  * flag, and a mutex and condition variable for the runner's short sleep.
  * The wake-up handshake is the classic store-then-load pair on both sides,
@@ -23,7 +25,7 @@
  * Locking: see netisr_host.h.  host_cpus[] records are shared between the
  * CPU's runner and any waker: hc_ready, hc_sleeping, hc_wakes and hc_stop
  * are atomics; hc_mtx/hc_cv guard the sleep.  The log ring is guarded by
- * host_log_mtx.
+ * host_log_mtx.  host_self and host_curvnet are thread-local.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -58,6 +60,7 @@ static struct host_cpu host_cpus[HOST_MAXCPU];
 static pthread_once_t host_once = PTHREAD_ONCE_INIT;
 static __thread int host_self = -1;
 static __thread unsigned host_relax_count;
+static __thread unsigned host_curvnet;
 
 static pthread_mutex_t host_log_mtx = PTHREAD_MUTEX_INITIALIZER;
 static char host_log_ring[HOST_LOG_LINES][HOST_LOG_LINE_MAX];
@@ -157,6 +160,21 @@ uint64_t
 netisr_plat_cycles(void)
 {
 	return __rdtsc();
+}
+
+unsigned
+netisr_plat_curvnet(void)
+{
+	return host_curvnet;
+}
+
+unsigned
+netisr_plat_curvnet_swap(unsigned vnet)
+{
+	unsigned old = host_curvnet;
+
+	host_curvnet = vnet;
+	return old;
 }
 
 /* ---- CPU identity and state -------------------------------------------- */
