@@ -252,7 +252,7 @@ bench-unit: $(DEPS_STAMP)
 # BENCH_ARGS: more options for bench/bench.py (see its --help).
 bench: $(DEPS_STAMP)
 	$(MAKE) all
-	$(PYTHON) bench/bench.py $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+	ACCEL=$(ACCEL) $(PYTHON) bench/bench.py $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # ---- running and debugging ------------------------------------------------
 
