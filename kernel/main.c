@@ -30,6 +30,7 @@
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
 #include "net/lwip-glue/lwipg_api.h"
+#include "net/vnet/vnet.h"
 #include "net/netisr/toeplitz.h"
 
 #define COM1_ISA_IRQ	4
@@ -141,6 +142,8 @@ kmain(int kind, uint32_t info)
 		refuse_nomem();		/* no READY without the network */
 	if (vtnet0 != NULL && lwipg_init() != 0)	/* lwIP over vtnet0 */
 		printk("lwip: not started\n");
+	if (vtnet0 != NULL)		/* until the ifnet layer assigns it */
+		(void)vnet_attach_if(0, "vtnet0");
 
 	print_ready(ncpus);
 	printk("boot: ready in %lu us\n", uptime_us());
