@@ -86,10 +86,10 @@ ELF_WARN_BYTES	:= 2097152
 all: $(ELF) $(ISO)
 
 deps:
-	@bash scripts/deps.sh
+	@DEPS_STAMP=$(abspath $(DEPS_STAMP)) bash scripts/deps.sh
 
 $(DEPS_STAMP):
-	@bash scripts/deps.sh
+	@DEPS_STAMP=$(abspath $(DEPS_STAMP)) bash scripts/deps.sh
 
 $(B)/lwip/%.o: $(LWIP)/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -14,7 +14,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-stamp="$top/build/.deps-stamp"
+# The stamp make checks: build/.deps-stamp, or $(B)/.deps-stamp for make B=.
+stamp="${DEPS_STAMP:-$top/build/.deps-stamp}"
 lwip_dir="$top/third_party/lwip"
 lwip_version="2.1.3"
 
@@ -38,7 +39,7 @@ need_src=0
 [ -f "$lwip_dir/src/core/tcp.c" ] || need_src=1
 
 if [ ${#missing[@]} -eq 0 ] && [ $need_src -eq 0 ]; then
-	mkdir -p "$top/build"
+	mkdir -p "$(dirname "$stamp")"
 	touch "$stamp"
 	exit 0
 fi
@@ -116,5 +117,5 @@ if [ $need_src -eq 1 ]; then
 	echo "deps: lwIP source (Debian patches applied) in third_party/lwip"
 fi
 
-mkdir -p "$top/build"
+mkdir -p "$(dirname "$stamp")"
 touch "$stamp"
