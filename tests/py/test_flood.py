@@ -123,7 +123,7 @@ def netstat_i(con):
 
 
 WS_KEYS = ("wsid", "cpu", "name", "len", "wmark", "disp", "hdisp",
-           "qdrops", "queued", "handled")
+           "qdrops", "queued", "handled", "purged")
 
 
 def workstreams(con):
@@ -134,10 +134,11 @@ def workstreams(con):
 
 
 def identity_broken(rows, quiet=True):
-    """Rows where Disp'd + HDisp'd + Queued != Handled + Len, or (quiet)
-    Len != 0."""
+    """Rows where Disp'd + HDisp'd + Queued != Handled + Len + Purged, or
+    (quiet) Len != 0."""
     return [w for w in rows
-            if w["disp"] + w["hdisp"] + w["queued"] != w["handled"] + w["len"]
+            if w["disp"] + w["hdisp"] + w["queued"] !=
+            w["handled"] + w["len"] + w["purged"]
             or (quiet and w["len"] != 0)]
 
 
@@ -200,11 +201,15 @@ def test_parse_netstat_i():
     with pytest.raises(ValueError):
         parse_netstat_i(NI_SAMPLE[:-1] + ["vtnet0: rx drops refill 0"])
     good = {"wsid": 0, "cpu": 0, "name": "ip", "len": 1, "wmark": 3,
-            "disp": 5, "hdisp": 1, "qdrops": 9, "queued": 4, "handled": 9}
+            "disp": 5, "hdisp": 1, "qdrops": 9, "queued": 4, "handled": 9,
+            "purged": 0}
     assert identity_broken([good], quiet=False) == []
     assert identity_broken([good]) == [good]        # Len 1 is not quiet
     bad = dict(good, len=0, handled=11)
     assert identity_broken([bad], quiet=False) == [bad]
+    purged = dict(good, handled=7, purged=2)       # vnet stopped meanwhile
+    assert identity_broken([purged], quiet=False) == []
+    assert identity_broken([dict(purged, purged=1)], quiet=False) != []
 
 
 # ---- the UDP blaster (run inside the namespace) ----------------------------

@@ -10,8 +10,9 @@ Proves, on one boot at -smp 2 with two queue pairs in a namespace:
   no answer either;
 - `vnet 0 start` switches them on: 10 of 10 pings answered, UDP and TCP
   echo work, and the drop count has not moved since the pings stopped;
-- the stack's pools are back at their idle baseline (`netstat -s`) and
-  nothing panicked;
+- netisr's identity holds on every workstream (`netstat -Q`: Disp'd +
+  HDisp'd + Queued = Handled + Len + Purged), the stack's pools are back
+  at their idle baseline (`netstat -s`) and nothing panicked;
 - bad arguments: `vnet 1 stop` (no such vnet), `vnet x stop`, `vnet 0
   halt` are refused with their messages and change nothing.
 """
@@ -22,6 +23,7 @@ import sys
 import pytest
 
 import test_echo
+import test_netisr
 import test_stats
 
 GUEST_IP = "10.0.2.15"
@@ -95,6 +97,10 @@ def test_vnet_stop_start(qemu, netns):
     assert con.run("vnet 0 halt") == ["usage: vnet [<id> stop|start]"]
     assert vnets(con)[0]["protos"] == {"ip": "on", "arp": "on",
                                        "ip6": "on"}
+    _, _, ws = test_netisr.netstat_q(con)
+    for w in ws:            # Disp'd + HDisp'd + Queued = Handled + Len + Purged
+        n = [int(x) for x in w[3:]]
+        assert n[2] + n[3] + n[5] == n[6] + n[0] + n[7], w
     end = test_stats.parse_netstat(con.run("netstat -s"))
     for pool in ("tcp_pcb", "udp_pcb", "pbuf_pool", "pbuf", "tcp_seg"):
         assert end["memp"][pool]["used"] == base["memp"][pool]["used"], (
