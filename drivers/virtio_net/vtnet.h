@@ -20,8 +20,13 @@
  *	| 12 or 20 bytes   |                                      |
  *	+------------------+--------------------------------------+
  *
+ * The stack sees the device only as vs_ifnet (net/if/if.h), registered
+ * with if_attach() once the device runs; vtnet0 is for the driver's own
+ * files.
+ *
  * Locking: vtnet_softc fields are written during attach on the BSP and
- * read-only afterwards, except vs_link_* (CPU 0's config poller) and the
+ * read-only afterwards, except vs_ifnet's link state (CPU 0's config
+ * poller, through if_link_state_change) and the
  * control queue (vs_ctrl_lock).  An rx queue is touched only by its CPU.
  * A tx queue is touched under its vtx_lock.
  */

@@ -105,9 +105,9 @@ lwipg_ip_string(char *buf, size_t len)
 /*
  * `ifconfig` prints, all read under the core lock:
  *
- *   vtnet0: inet <a.b.c.d/n|none> gw <a.b.c.d> mtu <n> mac <mac> <up|down>
- *   vtnet0: inet6 <addr>/<prefix> <state>		one per IPv6 address
- *   vtnet0: flags <names|-> checksum gen <names|none> check <names|none>
+ *   <ifname>: inet <a.b.c.d/n|none> gw <a.b.c.d> mtu <n> mac <mac> <up|down>
+ *   <ifname>: inet6 <addr>/<prefix> <state>		one per IPv6 address
+ *   <ifname>: flags <names|-> checksum gen <names|none> check <names|none>
  *
  * The first line is a contract of its own (tests and scripts parse it).
  * inet6 lines come in lwIP's slot order (slot 0 is the link-local
