@@ -60,7 +60,8 @@ KASFLAGS	:= $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
 LDFLAGS		:= -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 		   --no-warn-rwx-segments -T linker.ld
 
-KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c drivers/*/*.c net/*/*.c)
+KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c drivers/*/*.c net/*.c \
+		   net/*/*.c)
 
 # lwIP 2.1.3 from third_party/ (make deps).  Our warnings are errors; lwIP's
 # own sources get -Wall without -Wextra/-Werror: they are not ours to fix,

@@ -29,12 +29,12 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/shell.h"
-#include "net/lwip-glue/lwipg_api.h"
-#include "net/vnet/vnet.h"
+#include "net/if/if.h"
+#include "net/net_init.h"
 #include "net/netisr/toeplitz.h"
 
 #define COM1_ISA_IRQ	4
-#define READY_IP_MAX	24	/* "255.255.255.255/32" */
+#define READY_NET_MAX	96	/* "queues=.. ip=.. mac=.." */
 
 struct cmdline_config kernel_config;
 
@@ -74,21 +74,14 @@ refuse_nomem(void)
 		__asm__ volatile("cli; hlt");
 }
 
+/* READY cpus=<n> queues=<q> ip=<addr/prefix|none> mac=<mac|none>. */
 static void
 print_ready(uint32_t ncpus)
 {
-	const uint8_t *m;
-	char ip[READY_IP_MAX];
+	char net[READY_NET_MAX];
 
-	if (vtnet0 == NULL) {
-		printk("READY cpus=%u queues=0 ip=none mac=none\n", ncpus);
-		return;
-	}
-	m = vtnet0->vs_mac;
-	lwipg_ip_string(ip, sizeof(ip));
-	printk("READY cpus=%u queues=%u ip=%s "
-	    "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ncpus, vtnet0->vs_nqueues,
-	    ip, m[0], m[1], m[2], m[3], m[4], m[5]);
+	net_ready_string(net, sizeof(net));
+	printk("READY cpus=%u %s\n", ncpus, net);
 }
 
 void
@@ -138,12 +131,9 @@ kmain(int kind, uint32_t info)
 	toeplitz_init_default();	/* before any CPU hashes */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
-	if (vtnet0 == NULL && vtnet_nomem_need_kib() != 0)
+	if (ifnet_count() == 0 && vtnet_nomem_need_kib() != 0)
 		refuse_nomem();		/* no READY without the network */
-	if (vtnet0 != NULL && lwipg_init() != 0)	/* lwIP over vtnet0 */
-		printk("lwip: not started\n");
-	if (vtnet0 != NULL)		/* until the ifnet layer assigns it */
-		(void)vnet_attach_if(0, "vtnet0");
+	net_init();			/* Ethernet, then lwIP over the NIC */
 
 	print_ready(ncpus);
 	printk("boot: ready in %lu us\n", uptime_us());

@@ -7,7 +7,7 @@
  *  1. transport attach and reset; negotiate the features we use, once,
  *     into vs_vp.vp_features (tested with virtio_has());
  *  2. N = min(CPUs, max_virtqueue_pairs, virtio_net.queues) pairs; queue
- *     pair k belongs to CPU k mod ncpus;
+ *     pair k belongs to its CPU by netisr_rss_queue_cpu (net/netisr/rss.h);
  *  3. MSI-X: per queue an rx and a tx vector aimed at that CPU, and a
  *     config vector on CPU 0, all from vector_alloc();
  *  4. rings, rx buffers (pre-posted, so no queue is ever empty), the
@@ -19,6 +19,13 @@
  * HASH_REPORT is accepted only together with RSS: without RSS it would need
  * HASH_CONFIG, which we do not implement.  Errors unwind by marking the
  * device FAILED; its memory stays (the device may have seen it).
+ *
+ * Once running, the device is registered with the interface layer
+ * (if_attach, net/if/if.h) as vs_ifnet: name, MAC, MTU, capabilities and
+ * vtnet_ifnet_ops.  The stack reaches the driver only through that; the
+ * driver reaches the stack only through if_input() and
+ * if_link_state_change().  vtnet0 is this file's, for the driver's own
+ * shell commands.
  *
  * Control commands themselves run in vtnet_ctrl.c; a command that times
  * out stays the device's: its buffer is not reused until the device
@@ -217,24 +224,11 @@ vtnet_config_poll(void *arg)
 	if (!virtio_has(&sc->vs_vp, VTNET_F_STATUS))
 		return false;
 	up = (cfg16(sc, VTNET_CFG_STATUS) & VTNET_S_LINK_UP) != 0;
-	if (up != sc->vs_link_up) {
-		sc->vs_link_up = up;
-		sc->vs_link_changes++;
+	if (up != sc->vs_ifnet.if_link_up) {
 		printk("vtnet0: link %s\n", up ? "up" : "down");
-		if (sc->vs_link_fn != NULL)
-			sc->vs_link_fn(up);
+		if_link_state_change(&sc->vs_ifnet, up);
 	}
 	return false;
-}
-
-/*
- * Sets the upper layer's link hook.  It runs on CPU 0 (the config
- * poller's CPU); call this from CPU 0 too, before or after attach.
- */
-void
-vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn)
-{
-	sc->vs_link_fn = fn;
 }
 
 static int
@@ -343,7 +337,7 @@ vtnet_setup_pair(struct vtnet_softc *sc, uint16_t k)
 {
 	struct vtnet_rxq *rxq = &sc->vs_rxq[k];
 	struct vtnet_txq *txq = &sc->vs_txq[k];
-	uint32_t cpu = k % ncpus_online();
+	uint32_t cpu = netisr_rss_queue_cpu(k, ncpus_online());
 	struct percpu *pc = percpu_get(cpu);
 	char name[VTNET_NAME_MAX];
 	int err;
@@ -423,7 +417,7 @@ vtnet_read_config(struct vtnet_softc *sc)
 		sc->vs_mtu = sc->vs_mtu > VTNET_MTU_MAX ? VTNET_MTU_MAX :
 		    VTNET_MTU_MIN;
 	}
-	sc->vs_link_up = !virtio_has(&sc->vs_vp, VTNET_F_STATUS) ||
+	sc->vs_ifnet.if_link_up = !virtio_has(&sc->vs_vp, VTNET_F_STATUS) ||
 	    (cfg16(sc, VTNET_CFG_STATUS) & VTNET_S_LINK_UP) != 0;
 	sc->vs_rss = virtio_has(&sc->vs_vp, VTNET_F_RSS);
 	sc->vs_hash = virtio_has(&sc->vs_vp, VTNET_F_HASH_REPORT);
@@ -442,6 +436,32 @@ vtnet_read_config(struct vtnet_softc *sc)
 			sc->vs_rss = false;
 		}
 	}
+}
+
+static const struct ifnet_ops vtnet_ifnet_ops = {
+	.ifo_transmit = vtnet_if_transmit,
+	.ifo_rx_scarce = vtnet_rxbuf_scarce,
+	.ifo_print_stats = vtnet_if_print_stats,
+};
+
+/* Describes the running device to the interface layer and registers it. */
+static int
+vtnet_ifnet_attach(struct vtnet_softc *sc)
+{
+	struct ifnet *ifp = &sc->vs_ifnet;
+
+	ksnprintf(ifp->if_name, sizeof(ifp->if_name), "vtnet0");
+	memcpy(ifp->if_mac, sc->vs_mac, sizeof(ifp->if_mac));
+	ifp->if_mtu = sc->vs_mtu;
+	ifp->if_capabilities = (sc->vs_csum ? IFCAP_TXCSUM : 0) |
+	    (sc->vs_guest_csum ? IFCAP_RXCSUM : 0) |
+	    (sc->vs_rss ? IFCAP_RSS : 0) | (sc->vs_hash ? IFCAP_HASH : 0);
+	ifp->if_nqueues = sc->vs_nqueues;
+	ifp->if_tx_maxsegs = VTNET_TX_MAX_SEGS;
+	ifp->if_vnet = 0;
+	ifp->if_ops = &vtnet_ifnet_ops;
+	ifp->if_softc = sc;
+	return if_attach(ifp);
 }
 
 static int
@@ -517,7 +537,11 @@ vtnet_attach(struct pci_dev *pd)
 	    sc->vs_mac[0], sc->vs_mac[1], sc->vs_mac[2], sc->vs_mac[3],
 	    sc->vs_mac[4], sc->vs_mac[5], sc->vs_nqueues, sc->vs_max_pairs,
 	    sc->vs_rss ? "on" : "off", sc->vs_hash ? "on" : "off",
-	    sc->vs_link_up ? "up" : "down");
+	    sc->vs_ifnet.if_link_up ? "up" : "down");
+	if ((err = vtnet_ifnet_attach(sc)) != 0) {
+		printk("vtnet0: if_attach failed (%d)\n", err);
+		goto fail;
+	}
 	vtnet_rx_watchdog_start(sc);
 	vtnet_tx_watchdog_start(sc);
 	vtnet_health_start(sc);

@@ -20,8 +20,13 @@
  *	| 12 or 20 bytes   |                                      |
  *	+------------------+--------------------------------------+
  *
+ * The stack sees the device only as vs_ifnet (net/if/if.h), registered
+ * with if_attach() once the device runs; vtnet0 is for the driver's own
+ * files.
+ *
  * Locking: vtnet_softc fields are written during attach on the BSP and
- * read-only afterwards, except vs_link_* (CPU 0's config poller) and the
+ * read-only afterwards, except vs_ifnet's link state (CPU 0's config
+ * poller, through if_link_state_change) and the
  * control queue (vs_ctrl_lock).  An rx queue is touched only by its CPU.
  * A tx queue is touched under its vtx_lock.
  */
@@ -37,6 +42,7 @@
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/workq.h"
+#include "net/if/if.h"
 #include "net/netisr/mbuf.h"
 
 #define VTNET_MAX_QUEUES	16
@@ -46,7 +52,7 @@
 #define VTNET_RX_WD_TICKS	5	/* idle rx doorbell period: 50 ms */
 #define VTNET_TX_WD_TICKS	5	/* tx progress check period: 50 ms */
 #define VTNET_TX_WD_REPORT	4	/* checks without progress: print once */
-#define VTNET_TX_MAX_SEGS	8
+#define VTNET_TX_MAX_SEGS	8	/* <= IF_TX_SEGS_MAX */
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
 #define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
@@ -54,9 +60,7 @@
 #define VTNET_RXE_MAX		16	/* >= VTNET_RXE_COUNT (vtnet_hdr.h) */
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
-#define VTNET_IFINDEX		1	/* the one interface */
 #define VTNET_RX_SCARCE_DIV	4	/* copy below a quarter of the ring */
-#define VTNET_CSUM_DATA_VALID	1	/* m_pkthdr.csum_flags */
 
 /* Hash report types (5.1.6.4.1). */
 #define VTNET_HASH_IPV4		1
@@ -128,32 +132,18 @@ struct vtnet_softc;
 struct vtnet_rxq;
 
 /*
- * One rx buffer while the stack holds it: the mbuf handed upward, where
- * the buffer goes back to, and scratch space the upper layer may use
- * while it owns the mbuf (the lwIP glue keeps its pbuf_custom there).
+ * One rx buffer while the stack holds it: the mbuf handed upward, with
+ * the upper layer's scratch (struct m_upper, M_UPPER set: the lwIP glue
+ * keeps its pbuf_custom there), and where the buffer goes back to.
  */
-#define VTNET_RXBUF_UPPER	64
 struct vtnet_rxbuf {
-	struct mbuf		rb_m;		/* first: m_free casts back */
+	struct m_upper		rb_mu;		/* first: m_free casts back */
 	struct workq_item	rb_wi;		/* the return queue's link */
 	struct vtnet_rxq	*rb_rxq;
 	uint8_t			*rb_buf;
-	uint64_t		rb_upper[VTNET_RXBUF_UPPER / 8];
-};
-
-/* Upper layer's receive entry: takes ownership of m. */
-typedef void vtnet_input_fn(struct mbuf *m);
-
-/* Checksum offload request for one transmitted frame (5.1.6.2). */
-struct vtnet_tx_csum {
-	uint16_t	vtc_start;	/* where checksumming starts */
-	uint16_t	vtc_offset;	/* where, from there, to store it */
 };
 
 typedef void vtnet_tx_done_fn(void *arg);
-
-/* Link state change, on CPU 0 from the config poller. */
-typedef void vtnet_link_fn(bool up);
 
 struct vtnet_rxq {
 	struct virtqueue	vrx_vq;
@@ -230,7 +220,7 @@ struct vtnet_softc {
 	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
 	bool			vs_guest_csum, vs_event_idx, vs_indirect;
 	uint32_t		vs_hash_types;
-	vtnet_input_fn		*vs_input;	/* NULL: counting sink */
+	struct ifnet		vs_ifnet;	/* our face to the stack */
 	uint16_t		vs_rss_table[128];
 	struct vtnet_rxq	vs_rxq[VTNET_MAX_QUEUES];
 	struct vtnet_txq	vs_txq[VTNET_MAX_QUEUES];
@@ -246,11 +236,8 @@ struct vtnet_softc {
 	uint64_t		vs_ctrl_late;	/* timed out, returned later */
 	uint64_t		vs_ctrl_refused; /* refused: pending or broken */
 
-	/* Link state, owned by CPU 0's config poller. */
+	/* Link state: vs_ifnet.if_link_up, owned by CPU 0's config poller. */
 	int			vs_config_vector;
-	bool			vs_link_up;
-	uint64_t		vs_link_changes;
-	vtnet_link_fn		*vs_link_fn;	/* upper layer's hook */
 };
 
 extern struct vtnet_softc *vtnet0;
@@ -263,8 +250,7 @@ void	vtnet_rx_start(struct vtnet_rxq *rxq);
 bool	vtnet_rx_poll(void *arg);
 void	vtnet_flows_print(struct vtnet_softc *sc);
 void	vtnet_flows_clear(struct vtnet_softc *sc);
-void	vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn);
-bool	vtnet_rxbuf_scarce(const struct mbuf *m);
+bool	vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m);
 uint32_t vtnet_rx_get_lend_max(void);
 int	vtnet_rx_set_lend_max(uint32_t n);
 
@@ -274,9 +260,15 @@ size_t	vtnet_tx_slot_bytes(void);
 bool	vtnet_tx_poll(void *arg);
 void	vtnet_tx_watchdog_start(struct vtnet_softc *sc);
 int	vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n);
-int	vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
-	    unsigned nsegs, const struct vtnet_tx_csum *csum,
+int	vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
+	    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
 	    vtnet_tx_done_fn *done, void *arg);
+int	vtnet_if_transmit(struct ifnet *ifp, const struct if_seg *segs,
+	    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
+	    if_tx_done_fn *done, void *arg);
+
+/* vtnet_cmds.c */
+void	vtnet_if_print_stats(struct ifnet *ifp);
 
 /* vtnet_ctrl.c */
 int	vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
@@ -292,7 +284,6 @@ void	vtnet_health_start(struct vtnet_softc *sc);
 void	vtnet_health_print(struct vtnet_softc *sc);
 
 /* vtnet.c */
-void	vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn);
 void	*vtnet_ring_alloc(size_t bytes);
 const char *vtnet_rss_key_hex(void);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * vtnet_cmds.c: shell commands for the NIC: `netstat -i` (per-queue
- * counters) and `vtnet rss|flows [clear]|send <n>`.
+ * vtnet_cmds.c: the NIC's diagnostics: its part of `netstat -i` (per-queue
+ * counters, vtnet_if_print_stats, the interface's ifo_print_stats; the
+ * command itself is net/netstat.c's) and the `vtnet` command (rss, rings,
+ * flows [clear], send <n>, msix, losekick).
  *
  * Locking: the counters are read racily (each is written by one CPU);
  * `vtnet send` transmits from the shell's CPU through the normal path.
@@ -12,10 +14,8 @@
 #include "drivers/virtio_net/vtnet_hdr.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
-#include "kernel/netisr_kern.h"
 #include "kernel/printf.h"
 #include "kernel/shell.h"
-#include "net/lwip-glue/lwipg_api.h"
 
 #define VTNET_SEND_MAX		100000
 #define VTNET_DROPS_LINE_MAX	192	/* `netstat -i` drop reasons */
@@ -119,7 +119,8 @@ netstat_i(struct vtnet_softc *sc)
 	    t.t_idrops, t.t_opkts, t.t_obytes, t.t_odrops, t.t_intrs,
 	    t.t_polls, t.t_refills, t.t_full, t.t_csum, t.t_hashed);
 	printk("vtnet0: link %s, link changes %lu\n",
-	    sc->vs_link_up ? "up" : "down", sc->vs_link_changes);
+	    sc->vs_ifnet.if_link_up ? "up" : "down",
+	    sc->vs_ifnet.if_link_changes);
 	printk("vtnet0: rx csum completed %lu, buffers returned by the stack "
 	    "%lu\n", vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
@@ -127,30 +128,12 @@ netstat_i(struct vtnet_softc *sc)
 	netstat_i_drops(sc);
 }
 
-static int
-cmd_netstat(int argc, char **argv)
+/* `netstat -i` for this interface (its ifo_print_stats). */
+void
+vtnet_if_print_stats(struct ifnet *ifp)
 {
-	if (argc == 2 && strcmp(argv[1], "-i") == 0) {
-		if (vtnet0 == NULL) {
-			printk("netstat: no network interface\n");
-			return -1;
-		}
-		netstat_i(vtnet0);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "-Q") == 0) {
-		netisr_netstat_Q();
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "-s") == 0) {
-		lwipg_print_stats();
-		return 0;
-	}
-	printk("usage: netstat -i | -Q | -s\n");
-	return -1;
+	netstat_i(ifp->if_softc);
 }
-SHELL_CMD(netstat, "netstat -i: NIC queues; -Q: netisr; -s: stack stats",
-    cmd_netstat);
 
 /* Ring indices and doorbell counters per queue, to diagnose a stall. */
 static void
@@ -221,7 +204,7 @@ static int
 vtnet_send_test(struct vtnet_softc *sc, uint32_t n)
 {
 	static uint8_t frame[VTNET_TEST_FRAME_LEN];
-	struct vq_seg seg = { frame, sizeof(frame) };
+	struct if_seg seg = { frame, sizeof(frame) };
 	uint32_t i, sent = 0, full = 0;
 
 	memset(frame, 0xff, VTNET_ETHER_ADDR_LEN);
@@ -229,7 +212,8 @@ vtnet_send_test(struct vtnet_softc *sc, uint32_t n)
 	frame[12] = VTNET_TEST_ETHERTYPE >> 8;
 	frame[13] = VTNET_TEST_ETHERTYPE & 0xff;
 	for (i = 0; i < n; i++) {
-		if (vtnet_transmit(sc, &seg, 1, NULL, send_done, NULL) == 0)
+		if (vtnet_transmit(sc, &seg, 1, NULL, IF_FLOWID_CURCPU,
+		    send_done, NULL) == 0)
 			sent++;
 		else
 			full++;

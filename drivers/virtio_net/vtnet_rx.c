@@ -10,9 +10,13 @@
  * then re-arms the interrupt and re-checks the used ring, so a frame that
  * raced the re-arm is polled at once instead of being stranded.
  *
- * Frames are delivered in place (no copy).  Until netisr exists, delivery
- * is a counting sink that also records each IPv4 TCP/UDP flow: its queue,
- * the device's hash and hash type, and a frame count (`vtnet flows`).
+ * Frames are delivered in place (no copy) to the interface layer,
+ * if_input(&sc->vs_ifnet, m), once the stack has brought the interface up
+ * (if_is_up); before that, delivery is a counting sink.  Either way each
+ * IPv4 TCP/UDP flow is recorded: its queue, the device's hash and hash
+ * type, and a frame count (`vtnet flows`).  The mbuf carries the stack's
+ * scratch (struct m_upper, M_UPPER) and a lend budget
+ * (vtnet_rxbuf_scarce, the interface's ifo_rx_scarce).
  * The device's header is checked by vtnet_rx_hdr_check() (vtnet_hdr.c): a
  * frame too short for a header, spanning several buffers (possible only
  * with MRG_RXBUF, which our 2 KiB buffers make unnecessary), with GSO we
@@ -256,7 +260,7 @@ vtnet_rx_set_lend_max(uint32_t n)
  * should copy and give this one back at once (the ring must never
  * starve).  Also keeps the queue's high-water mark of lent buffers. */
 bool
-vtnet_rxbuf_scarce(const struct mbuf *m)
+vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m)
 {
 	struct vtnet_rxq *rxq = ((const struct vtnet_rxbuf *)m)->rb_rxq;
 	uint32_t lent = rxq->vrx_size -
@@ -264,17 +268,12 @@ vtnet_rxbuf_scarce(const struct mbuf *m)
 	uint32_t budget = vtnet_rx_get_lend_max();
 	uint32_t cap = rxq->vrx_size - rxq->vrx_size / VTNET_RX_SCARCE_DIV;
 
+	(void)ifp;
 	if (budget > cap)
 		budget = cap;
 	if (lent > rxq->vrx_lent_hwm)
 		rxq->vrx_lent_hwm = lent;
 	return lent > budget;
-}
-
-void
-vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn)
-{
-	__atomic_store_n(&sc->vs_input, fn, __ATOMIC_RELEASE);
 }
 
 /* virtio hash report types (5.1.6.4.1) to mbuf hash types. */
@@ -438,14 +437,14 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 		type = h->vh_hash_report;
 	}
 	flow_note(rxq, rb->rb_buf + sc->vs_hdr_len, flen, hash, type);
-	if (__atomic_load_n(&sc->vs_input, __ATOMIC_ACQUIRE) == NULL)
+	if (!if_is_up(&sc->vs_ifnet))
 		return NULL;
-	m = &rb->rb_m;
+	m = &rb->rb_mu.mu_m;
 	*m = (struct mbuf){ 0 };
+	m->m_flags = M_UPPER;
 	m->m_data = rb->rb_buf + sc->vs_hdr_len;
 	m->m_len = flen;
 	m->m_pkthdr.len = flen;
-	m->m_pkthdr.rcvif = VTNET_IFINDEX;
 	m->m_pkthdr.rxqueue = rxq->vrx_id;
 	if (type != 0) {
 		m->m_pkthdr.flowid = hash;
@@ -458,7 +457,7 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 	 */
 	if (sc->vs_guest_csum && (h->vh_flags &
 	    (VTNET_HDR_F_DATA_VALID | VTNET_HDR_F_NEEDS_CSUM)))
-		m->m_pkthdr.csum_flags = VTNET_CSUM_DATA_VALID;
+		m->m_pkthdr.csum_flags = CSUM_DATA_VALID;
 	m->m_free = rxbuf_return;
 	return m;
 }
@@ -471,7 +470,7 @@ vtnet_rx_poll(void *arg)
 	struct virtqueue *vq = &rxq->vrx_vq;
 	struct mbuf *up[VTNET_RX_BUDGET];
 	struct vtnet_rxbuf *rb;
-	vtnet_input_fn *input;
+	struct ifnet *ifp = &rxq->vrx_sc->vs_ifnet;
 	int n, nup = 0, i;
 	uint32_t len;
 	bool posted, starved = false;
@@ -510,9 +509,8 @@ vtnet_rx_poll(void *arg)
 		rxq->vrx_was_starved = false;
 		rx_doorbell_all(rxq->vrx_sc);
 	}
-	input = __atomic_load_n(&rxq->vrx_sc->vs_input, __ATOMIC_ACQUIRE);
 	for (i = 0; i < nup; i++)
-		input(up[i]);
+		if_input(ifp, up[i]);
 	if (n == VTNET_RX_BUDGET)
 		return true;
 	return vq_intr_enable(vq);

@@ -2,7 +2,9 @@
 /*
  * vtnet_tx.c: virtio-net transmit.
  *
- * A CPU transmits on queue (cpu mod N).  Each frame takes a tx slot, which
+ * A CPU transmits on its own queue (cpu mod N, net/netisr/rss.h), or,
+ * given a flow hash, on the queue of the CPU that owns the flow.  The
+ * interface layer's transmit (ifo_transmit) is vtnet_if_transmit.  Each frame takes a tx slot, which
  * holds the virtio_net_hdr the device reads and, when INDIRECT_DESC was
  * negotiated, the indirect descriptor table for the frame's segments, so
  * a multi-segment frame costs one ring descriptor.  The header goes first
@@ -46,6 +48,7 @@
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
 #include "kernel/libc.h"
+#include "net/netisr/rss.h"
 
 #define VTNET_TX_DONE_BATCH	32
 
@@ -266,17 +269,31 @@ vtnet_tx_poll(void *arg)
 }
 
 /*
- * Sends one frame made of nsegs segments on this CPU's queue.  done(arg)
+ * The tx queue for flowid: the calling CPU's (IF_FLOWID_CURCPU), or the
+ * one the flow's CPU transmits on.
+ */
+static uint16_t
+vtnet_tx_queue(const struct vtnet_softc *sc, uint32_t flowid)
+{
+	uint32_t cpu = flowid == IF_FLOWID_CURCPU ? curcpu()->pc_id :
+	    netisr_default_flow2cpu(flowid);
+
+	return (uint16_t)netisr_rss_cpu_queue(cpu, sc->vs_nqueues);
+}
+
+/*
+ * Sends one frame made of nsegs segments on the queue flowid picks (see
+ * vtnet_tx_queue).  done(arg)
  * runs once the device no longer needs the segments (also on failure, by
  * the caller: on error nothing was queued).  csum, if not NULL and CSUM
  * was negotiated, asks the device to fill in the checksum.
  */
 int
-vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
-    unsigned nsegs, const struct vtnet_tx_csum *csum, vtnet_tx_done_fn *done,
-    void *arg)
+vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
+    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
+    vtnet_tx_done_fn *done, void *arg)
 {
-	struct vtnet_txq *txq = &sc->vs_txq[curcpu()->pc_id % sc->vs_nqueues];
+	struct vtnet_txq *txq = &sc->vs_txq[vtnet_tx_queue(sc, flowid)];
 	struct vtnet_tx_done fin[VTNET_TX_DONE_BATCH];
 	struct vq_seg all[VTNET_TX_MAX_SEGS + 1];
 	unsigned ndone;
@@ -299,15 +316,16 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	memset(&slot->vts_hdr, 0, sizeof(slot->vts_hdr));
 	if (csum != NULL && sc->vs_csum) {
 		slot->vts_hdr.vh_flags = VTNET_HDR_F_NEEDS_CSUM;
-		slot->vts_hdr.vh_csum_start = csum->vtc_start;
-		slot->vts_hdr.vh_csum_offset = csum->vtc_offset;
+		slot->vts_hdr.vh_csum_start = csum->itc_start;
+		slot->vts_hdr.vh_csum_offset = csum->itc_offset;
 		txq->vtx_csum++;
 	}
 	all[0].vs_addr = &slot->vts_hdr;
 	all[0].vs_len = sc->vs_hdr_len;
 	for (i = 0; i < nsegs; i++) {
-		all[i + 1] = segs[i];
-		len += segs[i].vs_len;
+		all[i + 1].vs_addr = segs[i].ifs_addr;
+		all[i + 1].vs_len = segs[i].ifs_len;
+		len += segs[i].ifs_len;
 	}
 	err = vq_add(&txq->vtx_vq, all, nsegs + 1, 0, slot,
 	    sc->vs_indirect ? slot->vts_indirect : NULL);
@@ -334,4 +352,14 @@ vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
 	spinlock_unlock(&txq->vtx_lock);
 	tx_run_done(fin, ndone);
 	return 0;
+}
+
+/* The interface layer's ifo_transmit. */
+int
+vtnet_if_transmit(struct ifnet *ifp, const struct if_seg *segs,
+    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
+    if_tx_done_fn *done, void *arg)
+{
+	return vtnet_transmit(ifp->if_softc, segs, nsegs, csum, flowid, done,
+	    arg);
 }

@@ -16,26 +16,28 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 
+struct ifnet;
+
 extern struct netif lwipg_netif;
+extern struct ifnet *lwipg_ifp;	/* the interface under lwipg_netif */
 
 void	lwipg_core_lock(void);
 void	lwipg_core_unlock(void);
 bool	lwipg_core_owned(void);
 
-int	lwipg_init(void);
 int	lwipg_input_init(void);
 void	lwipg_apps_init(void);
 void	lwipg_ping_init(void);
 void	lwipg_iperf3_init(void);
 void	lwipg_timers_start(void);
-int	lwipg_netif_init(void);
+int	lwipg_netif_init(struct ifnet *ifp);
 
 /* lwipg_csum.c */
 struct mbuf;
-struct vtnet_tx_csum;
+struct if_tx_csum;
 void	lwipg_csum_setup(struct netif *nif);
 bool	lwipg_csum_offloaded(uint16_t what);
-bool	lwipg_csum_tx(struct pbuf *p, struct vtnet_tx_csum *c);
+bool	lwipg_csum_tx(struct pbuf *p, struct if_tx_csum *c);
 bool	lwipg_csum_rx_begin(const struct mbuf *m, bool v6);
 void	lwipg_csum_rx_end(bool began);
 
@@ -43,10 +45,8 @@ void	lwipg_csum_rx_end(bool began);
 bool	lwipg_arp_conflict(const uint8_t *arp, uint32_t len);
 void	lwipg_syn_guard(const uint8_t *ip, uint32_t len, bool v6);
 
-/* Counters of the input path (shown by `ifconfig`). */
+/* Counters of the glue (`netstat -s`, lwipg_stats.c). */
 struct lwipg_stats {
-	uint64_t	ls_runts;
-	uint64_t	ls_unknown_type;
 	/* Packets too short or malformed for lwIP (lwipg_input.c). */
 	uint64_t	ls_arp_toosmall;	/* under the 28-byte header */
 	uint64_t	ls_arp_badformat;	/* not Ethernet/IPv4 */

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_api.h: what the rest of the kernel calls in the lwIP glue (no
- * lwIP types, so kmain need not see lwIP's headers).
+ * lwipg_api.h: what net/net_init.c calls in the lwIP glue (no lwIP types,
+ * so its callers need not see lwIP's headers).  Nothing under kernel/ or
+ * drivers/ includes it: they reach the stack through net/net_init.h.
  */
 #ifndef NET_LWIP_GLUE_LWIPG_API_H
 #define NET_LWIP_GLUE_LWIPG_API_H
 
 #include <stddef.h>
 
-int	lwipg_init(void);
+struct ifnet;
+
+int	lwipg_init(struct ifnet *ifp);
 void	lwipg_ip_string(char *buf, size_t len);
 void	lwipg_print_stats(void);
 

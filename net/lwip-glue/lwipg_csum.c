@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_csum.c: checksum offload between lwIP and virtio-net.
+ * lwipg_csum.c: checksum offload between lwIP and the interface
+ * (its IFCAP_TXCSUM and IFCAP_RXCSUM capabilities, net/if/if.h; on
+ * virtio-net those are VIRTIO_NET_F_CSUM and VIRTIO_NET_F_GUEST_CSUM).
  *
  * lwIP decides per netif (LWIP_CHECKSUM_CTRL_PER_NETIF) which checksums
  * it generates and checks.  We turn off what the negotiated features do
@@ -29,8 +31,8 @@
  */
 #include <stddef.h>
 
-#include "drivers/virtio_net/vtnet.h"
 #include "lwip/netif.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/netisr/mbuf.h"
 
@@ -74,13 +76,14 @@ fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Sets nif's checksum control from vtnet0's features.  Core lock held. */
+/* Sets nif's checksum control from the interface's capabilities.  Core
+ * lock held. */
 void
 lwipg_csum_setup(struct netif *nif)
 {
 	uint16_t flags = NETIF_CHECKSUM_ENABLE_ALL;
 
-	if (vtnet0->vs_csum)
+	if (lwipg_ifp->if_capabilities & IFCAP_TXCSUM)
 		flags &= (uint16_t)~NETIF_CHECKSUM_GEN_TCP;
 	lwipg_csum_base = flags;
 	NETIF_SET_CHECKSUM_CTRL(nif, flags);
@@ -91,7 +94,8 @@ bool
 lwipg_csum_offloaded(uint16_t what)
 {
 	if (what & (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP))
-		return vtnet0 != NULL && vtnet0->vs_guest_csum;
+		return lwipg_ifp != NULL &&
+		    (lwipg_ifp->if_capabilities & IFCAP_RXCSUM) != 0;
 	return (lwipg_csum_base & what) == 0;
 }
 
@@ -102,7 +106,7 @@ lwipg_csum_offloaded(uint16_t what)
  * frame where they are not is counted, and goes out as it is.
  */
 bool
-lwipg_csum_tx(struct pbuf *p, struct vtnet_tx_csum *c)
+lwipg_csum_tx(struct pbuf *p, struct if_tx_csum *c)
 {
 	uint8_t *f = p->payload;
 	uint32_t sum, l4len;
@@ -143,8 +147,8 @@ lwipg_csum_tx(struct pbuf *p, struct vtnet_tx_csum *c)
 	sum = fold(sum);
 	f[ETHER_HDR_LEN + l3 + TCP_CSUM_OFF] = (uint8_t)(sum >> 8);
 	f[ETHER_HDR_LEN + l3 + TCP_CSUM_OFF + 1] = (uint8_t)sum;
-	c->vtc_start = (uint16_t)(ETHER_HDR_LEN + l3);
-	c->vtc_offset = TCP_CSUM_OFF;
+	c->itc_start = (uint16_t)(ETHER_HDR_LEN + l3);
+	c->itc_offset = TCP_CSUM_OFF;
 	lwipg_stats.ls_tx_csum_offload++;
 	return true;
 
@@ -164,7 +168,7 @@ lwipg_csum_rx_begin(const struct mbuf *m, bool v6)
 	const uint8_t *ip = m->m_data;
 	unsigned proto;
 
-	if (!(m->m_pkthdr.csum_flags & VTNET_CSUM_DATA_VALID))
+	if (!(m->m_pkthdr.csum_flags & CSUM_DATA_VALID))
 		return false;
 	if (!v6) {
 		if (m->m_len < IP4_HDR_MIN ||

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_init.c: bring lwIP up: lwip_init, the netif over vtnet0, the
- * netisr handlers, the timers and the services; and the `ifconfig` and
- * `arp` shell commands.
+ * lwipg_init.c: bring lwIP up over one interface (net/net_init.c picks
+ * it): lwip_init, the netif, the netisr handlers, the timers and the
+ * services; and the `ifconfig` and `arp` shell commands, which name the
+ * interface by its if_name.
  *
  * Locking: lwipg_init runs on CPU 0 at boot; the commands take the core
  * lock while they read lwIP's state.
  */
 #include <stddef.h>
 
-#include "drivers/virtio_net/vtnet.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
@@ -22,6 +22,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_api.h"
 #include "net/netisr/netisr.h"
@@ -54,16 +55,17 @@ lwipg_dhcp_wait(void)
 		    LWIPG_DHCP_WAIT_US / 1000000);
 }
 
+/* Brings lwIP up over ifp.  Boot, CPU 0; no lock held. */
 int
-lwipg_init(void)
+lwipg_init(struct ifnet *ifp)
 {
 	int err;
 
-	if (vtnet0 == NULL)
+	if (ifp == NULL)
 		return -ENODEV;
 	lwipg_core_lock();
 	lwip_init();
-	err = lwipg_netif_init();
+	err = lwipg_netif_init(ifp);
 	if (err == 0 && kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
 		dhcp_start(&lwipg_netif);
 	if (err == 0)
@@ -75,6 +77,7 @@ lwipg_init(void)
 	}
 	if ((err = lwipg_input_init()) != 0)
 		return err;
+	if_up(ifp);			/* the driver delivers from now on */
 	lwipg_timers_start();
 	if (kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
 		lwipg_dhcp_wait();
@@ -87,7 +90,7 @@ lwipg_ip_string(char *buf, size_t len)
 {
 	uint32_t mask, prefix = 0;
 
-	if (vtnet0 == NULL || !netif_is_up(&lwipg_netif) ||
+	if (lwipg_ifp == NULL || !netif_is_up(&lwipg_netif) ||
 	    ip4_addr_isany_val(*netif_ip4_addr(&lwipg_netif))) {
 		ksnprintf(buf, len, "none");
 		return;
@@ -102,9 +105,9 @@ lwipg_ip_string(char *buf, size_t len)
 /*
  * `ifconfig` prints, all read under the core lock:
  *
- *   vtnet0: inet <a.b.c.d/n|none> gw <a.b.c.d> mtu <n> mac <mac> <up|down>
- *   vtnet0: inet6 <addr>/<prefix> <state>		one per IPv6 address
- *   vtnet0: flags <names|-> checksum gen <names|none> check <names|none>
+ *   <ifname>: inet <a.b.c.d/n|none> gw <a.b.c.d> mtu <n> mac <mac> <up|down>
+ *   <ifname>: inet6 <addr>/<prefix> <state>		one per IPv6 address
+ *   <ifname>: flags <names|-> checksum gen <names|none> check <names|none>
  *
  * The first line is a contract of its own (tests and scripts parse it).
  * inet6 lines come in lwIP's slot order (slot 0 is the link-local
@@ -182,7 +185,7 @@ lwipg_ip6_state_name(u8_t state)
 	return "invalid";
 }
 
-/* One "vtnet0: inet6 ..." line per IPv6 address.  Core lock held. */
+/* One "<ifname>: inet6 ..." line per IPv6 address.  Core lock held. */
 static void
 lwipg_print_inet6(void)
 {
@@ -203,7 +206,7 @@ lwipg_print_inet6(void)
 		if (c->cc_ip6_static &&
 		    memcmp(a, c->cc_ip6_addr, sizeof(a)) == 0)
 			prefix = c->cc_ip6_prefix;
-		printk("vtnet0: inet6 %s/%u %s\n", text, prefix,
+		printk("%s: inet6 %s/%u %s\n", lwipg_ifp->if_name, text, prefix,
 		    lwipg_ip6_state_name(state));
 	}
 }
@@ -217,7 +220,7 @@ cmd_ifconfig(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (vtnet0 == NULL) {
+	if (lwipg_ifp == NULL) {
 		printk("ifconfig: no interface\n");
 		return -1;
 	}
@@ -225,8 +228,8 @@ cmd_ifconfig(int argc, char **argv)
 	lwipg_ip_string(ip, sizeof(ip));
 	ksnprintf(gw, sizeof(gw), "%s", ip4addr_ntoa(netif_ip4_gw(&lwipg_netif)));
 	m = lwipg_netif.hwaddr;
-	printk("vtnet0: inet %s gw %s mtu %u mac %02x:%02x:%02x:%02x:%02x:%02x "
-	    "%s\n", ip, gw, lwipg_netif.mtu, m[0], m[1], m[2], m[3], m[4], m[5],
+	printk("%s: inet %s gw %s mtu %u mac %02x:%02x:%02x:%02x:%02x:%02x "
+	    "%s\n", lwipg_ifp->if_name, ip, gw, lwipg_netif.mtu, m[0], m[1], m[2], m[3], m[4], m[5],
 	    netif_is_link_up(&lwipg_netif) ? "up" : "down");
 	lwipg_print_inet6();
 	lwipg_bit_names(flags, sizeof(flags), lwipg_netif.flags,
@@ -236,8 +239,8 @@ cmd_ifconfig(int argc, char **argv)
 	lwipg_bit_names(check, sizeof(check), lwipg_netif.chksum_flags,
 	    lwipg_csum_check_names, LWIPG_NBITS(lwipg_csum_check_names),
 	    "none");
-	printk("vtnet0: flags %s checksum gen %s check %s\n", flags, gen,
-	    check);
+	printk("%s: flags %s checksum gen %s check %s\n", lwipg_ifp->if_name,
+	    flags, gen, check);
 	lwipg_core_unlock();
 	return 0;
 }
@@ -257,9 +260,10 @@ cmd_arp(int argc, char **argv)
 	for (i = 0; i < ARP_TABLE_SIZE; i++) {
 		if (etharp_get_entry(i, &ip, &nif, &eth) != 1)
 			continue;
-		printk("%s at %02x:%02x:%02x:%02x:%02x:%02x on vtnet0\n",
+		printk("%s at %02x:%02x:%02x:%02x:%02x:%02x on %s\n",
 		    ip4addr_ntoa(ip), eth->addr[0], eth->addr[1], eth->addr[2],
-		    eth->addr[3], eth->addr[4], eth->addr[5]);
+		    eth->addr[3], eth->addr[4], eth->addr[5],
+		    lwipg_ifp != NULL ? lwipg_ifp->if_name : "-");
 	}
 	lwipg_core_unlock();
 	return 0;

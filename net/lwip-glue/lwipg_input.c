@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_input.c: the protocol handlers lwIP registers with netisr, and the
- * driver's input hook.
+ * lwipg_input.c: the protocol handlers lwIP registers with netisr.
  *
- *   driver rx poll -> netisr_dispatch_src(NETISR_ETHER, queue, m)
- *   ether  (SOURCE, direct): checks the frame, strips the link header and
- *          demultiplexes by ethertype:
- *            0x0806 -> NETISR_ARP  (SOURCE)  etharp_input
- *            0x0800 -> NETISR_IP   (FLOW)    ip4_input   m2flow: Toeplitz
- *            0x86dd -> NETISR_IPV6 (FLOW)    ip6_input   m2flow: Toeplitz
- *          runts and unknown ethertypes are dropped and counted.
+ *   driver rx poll -> if_input -> NETISR_ETHER (net/if/if_ethersubr.c),
+ *   which strips the link header and demultiplexes by ethertype to:
+ *     NETISR_ARP  (SOURCE)  etharp_input
+ *     NETISR_IP   (FLOW)    ip4_input   m2flow: Toeplitz
+ *     NETISR_IPV6 (FLOW)    ip6_input   m2flow: Toeplitz
  *
  * lwIP trusts its input to hold the headers it reads (etharp_input reads
  * the 28-byte ARP header unchecked), so each handler first checks, with
@@ -64,21 +61,20 @@
  * Found by tests/fuzz/fuzz_frames.c; the input that panicked is
  * tests/fuzz/corpus/fuzz_frames/regress-tcp-persist-empty.
  *
- * The ARP, IP and IPv6 handlers run with the lwIP core lock.  A frame
- * becomes a pbuf_custom over the driver's rx buffer (no copy); freeing the
- * pbuf returns the buffer to its queue.  When the driver says its ring is
- * running low (lwIP holds too many buffers, e.g. in TCP's out-of-order
- * queue), the frame is copied into a pool pbuf instead and the buffer goes
- * back at once.
+ * The handlers run with the lwIP core lock.  A frame becomes a
+ * pbuf_custom over the driver's rx buffer (no copy): the pbuf_custom lives
+ * in the mbuf's upper-layer scratch (m_upper(), net/netisr/mbuf.h), and
+ * freeing the pbuf frees the mbuf, which returns the buffer to its queue.
+ * When the interface says its ring is running low (if_rx_scarce(): lwIP
+ * holds too many buffers, e.g. in TCP's out-of-order queue), or the mbuf
+ * has no scratch, the frame is copied into a pool pbuf instead and the
+ * buffer goes back at once.
  *
- * Locking: ether runs outside the core lock; the others take it and
- * check their packet under it.  The counters in lwipg_stats are written
- * under the core lock, except the ether handler's (ls_runts,
- * ls_unknown_type), which use atomics.
+ * Locking: every handler takes the core lock and checks its packet under
+ * it.  The counters in lwipg_stats are written under the core lock.
  */
 #include <stddef.h>
 
-#include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/libc.h"
@@ -89,15 +85,10 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/netisr/netisr.h"
 #include "net/netisr/netisr_flow.h"
-
-#define ETHER_HDR_LEN		14
-#define ETHER_TYPE_OFF		12
-#define ETHERTYPE_IP		0x0800
-#define ETHERTYPE_ARP		0x0806
-#define ETHERTYPE_IPV6		0x86dd
 
 /* RFC 826: the ARP header for Ethernet and IPv4. */
 #define ARP_HDR_LEN		28
@@ -157,8 +148,8 @@
 #define IPPROTO_UDP_NUM		17
 #define IPPROTO_ICMPV6_NUM	58
 
-_Static_assert(sizeof(struct pbuf_custom) <= VTNET_RXBUF_UPPER,
-    "pbuf_custom fits the rx buffer's upper-layer scratch");
+_Static_assert(sizeof(struct pbuf_custom) <= M_UPPER_LEN,
+    "pbuf_custom fits the mbuf's upper-layer scratch");
 
 static inline uint32_t
 be16_at(const uint8_t *p)
@@ -359,11 +350,7 @@ tcp_persist_guard(void)
 static void
 rx_pbuf_free(struct pbuf *p)
 {
-	struct pbuf_custom *pc = (struct pbuf_custom *)p;
-	struct vtnet_rxbuf *rb = (struct vtnet_rxbuf *)((uint8_t *)pc -
-	    offsetof(struct vtnet_rxbuf, rb_upper));
-
-	m_freem(&rb->rb_m);
+	m_freem(m_from_upper(p));	/* the pbuf_custom is the scratch */
 }
 
 /*
@@ -373,8 +360,7 @@ rx_pbuf_free(struct pbuf *p)
 static struct pbuf *
 mbuf_to_pbuf(struct mbuf *m)
 {
-	struct vtnet_rxbuf *rb = (struct vtnet_rxbuf *)m;
-	struct pbuf_custom *pc = (struct pbuf_custom *)(void *)rb->rb_upper;
+	struct pbuf_custom *pc;
 	struct pbuf *p;
 
 	LINK_STATS_INC(link.recv);
@@ -384,7 +370,7 @@ mbuf_to_pbuf(struct mbuf *m)
 		LINK_STATS_INC(link.drop);
 		return NULL;
 	}
-	if (vtnet_rxbuf_scarce(m)) {
+	if (!(m->m_flags & M_UPPER) || if_rx_scarce(m)) {
 		/*
 		 * PBUF_LINK, not PBUF_RAW: a reply may reuse this pbuf
 		 * (UDP echo does), and ethernet_output must find room for
@@ -402,6 +388,7 @@ mbuf_to_pbuf(struct mbuf *m)
 			lwipg_stats.ls_copied++;
 		return p;
 	}
+	pc = m_upper(m);
 	pc->custom_free_function = rx_pbuf_free;
 	lwipg_stats.ls_zero_copy++;
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)m->m_len, PBUF_REF, pc,
@@ -469,44 +456,7 @@ ip6_handler(struct mbuf *m)
 	lwipg_core_unlock();
 }
 
-static void
-ether_handler(struct mbuf *m)
-{
-	const uint8_t *f = m->m_data;
-	unsigned proto;
-	uint16_t type;
-
-	if (m->m_len < ETHER_HDR_LEN) {
-		__atomic_fetch_add(&lwipg_stats.ls_runts, 1, __ATOMIC_RELAXED);
-		m_freem(m);
-		return;
-	}
-	type = (uint16_t)(f[ETHER_TYPE_OFF] << 8 | f[ETHER_TYPE_OFF + 1]);
-	switch (type) {
-	case ETHERTYPE_ARP:
-		proto = NETISR_ARP;
-		break;
-	case ETHERTYPE_IP:
-		proto = NETISR_IP;
-		break;
-	case ETHERTYPE_IPV6:
-		proto = NETISR_IPV6;
-		break;
-	default:
-		__atomic_fetch_add(&lwipg_stats.ls_unknown_type, 1,
-		    __ATOMIC_RELAXED);
-		m_freem(m);
-		return;
-	}
-	m->m_data = (uint8_t *)m->m_data + ETHER_HDR_LEN;
-	m->m_len -= ETHER_HDR_LEN;
-	netisr_dispatch_src(proto, m->m_pkthdr.rxqueue, m);
-}
-
 static const struct netisr_handler lwipg_handlers[] = {
-	{ .nh_name = "ether", .nh_handler = ether_handler,
-	  .nh_proto = NETISR_ETHER, .nh_policy = NETISR_POLICY_SOURCE,
-	  .nh_dispatch = NETISR_DISPATCH_DIRECT },
 	{ .nh_name = "arp", .nh_handler = arp_handler,
 	  .nh_proto = NETISR_ARP, .nh_policy = NETISR_POLICY_SOURCE },
 	{ .nh_name = "ip", .nh_handler = ip_handler,
@@ -516,13 +466,6 @@ static const struct netisr_handler lwipg_handlers[] = {
 	  .nh_m2flow = netisr_m2flow_ipv6, .nh_proto = NETISR_IPV6,
 	  .nh_policy = NETISR_POLICY_FLOW },
 };
-
-/* The driver's input hook: every frame enters netisr as NETISR_ETHER. */
-static void
-lwipg_driver_input(struct mbuf *m)
-{
-	netisr_dispatch_src(NETISR_ETHER, m->m_pkthdr.rxqueue, m);
-}
 
 int
 lwipg_input_init(void)
@@ -537,6 +480,5 @@ lwipg_input_init(void)
 			    lwipg_handlers[i].nh_name, err);
 			return err;
 		}
-	vtnet_set_input(vtnet0, lwipg_driver_input);
 	return 0;
 }

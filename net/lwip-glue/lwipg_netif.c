@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_netif.c: the lwIP netif over the virtio-net driver.
+ * lwipg_netif.c: the lwIP netif over a network interface (net/if/if.h).
  *
  * Transmit is zero-copy: linkoutput hands the pbuf chain's segments to
- * vtnet_transmit() on this CPU's queue, holding a reference until the
- * device completes them; the completion drops it (under the core lock,
- * which it may already hold when the reclaim runs inside linkoutput).  A
- * chain longer than the driver's segment limit is first flattened into one
- * pbuf.  TCP checksums go to the device when it offers that (see
- * lwipg_csum.c).  The MTU comes from the device.  Link state follows the
- * driver's config interrupt (vtnet_set_link_handler).
+ * if_transmit() on this CPU's queue (IF_FLOWID_CURCPU), holding a
+ * reference until the device completes them; the completion drops it
+ * (under the core lock, which it may already hold when the reclaim runs
+ * inside linkoutput).  A chain longer than the interface's segment limit
+ * is first flattened into one pbuf.  TCP checksums go to the device when
+ * it offers that (see lwipg_csum.c).  The MTU and MAC come from the
+ * interface.  Link state follows the interface layer's link handler
+ * (if_set_link_handler), which the driver's link poller drives.
  *
  * Locking: called by lwIP with the core lock held.
  */
 #include <stddef.h>
 
-#include "drivers/virtio_net/vtnet.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
@@ -25,12 +25,14 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/stats.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "netif/ethernet.h"
 
 #define LWIPG_HWADDR_LEN	6
 
 struct netif lwipg_netif;
+struct ifnet *lwipg_ifp;
 struct lwipg_stats lwipg_stats;
 
 static void
@@ -50,14 +52,14 @@ tx_done(void *arg)
 static err_t
 lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 {
-	struct vq_seg segs[VTNET_TX_MAX_SEGS];
-	struct vtnet_tx_csum csum;
+	struct if_seg segs[IF_TX_SEGS_MAX];
+	struct if_tx_csum csum;
 	struct pbuf *q, *flat = NULL;
 	unsigned n = 0;
 	int err;
 
 	(void)nif;
-	if (pbuf_clen(p) > VTNET_TX_MAX_SEGS) {
+	if (pbuf_clen(p) > lwipg_ifp->if_tx_maxsegs) {
 		flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 		if (flat == NULL) {
 			lwipg_stats.ls_tx_busy++;
@@ -71,12 +73,13 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 	}
 	for (q = p; q != NULL; q = q->next)
 		if (q->len != 0) {
-			segs[n].vs_addr = q->payload;
-			segs[n].vs_len = q->len;
+			segs[n].ifs_addr = q->payload;
+			segs[n].ifs_len = q->len;
 			n++;
 		}
-	err = vtnet_transmit(vtnet0, segs, n,
-	    lwipg_csum_tx(p, &csum) ? &csum : NULL, tx_done, p);
+	err = if_transmit(lwipg_ifp, segs, n,
+	    lwipg_csum_tx(p, &csum) ? &csum : NULL, IF_FLOWID_CURCPU, tx_done,
+	    p);
 	if (err != 0) {
 		pbuf_free(p);
 		lwipg_stats.ls_tx_busy++;
@@ -92,12 +95,12 @@ lwipg_netif_setup(struct netif *nif)
 {
 	nif->name[0] = 'v';
 	nif->name[1] = 't';
-	nif->mtu = vtnet0->vs_mtu;
+	nif->mtu = lwipg_ifp->if_mtu;
 #if LWIP_IPV6
-	nif->mtu6 = vtnet0->vs_mtu;
+	nif->mtu6 = lwipg_ifp->if_mtu;
 #endif
 	nif->hwaddr_len = LWIPG_HWADDR_LEN;
-	memcpy(nif->hwaddr, vtnet0->vs_mac, LWIPG_HWADDR_LEN);
+	memcpy(nif->hwaddr, lwipg_ifp->if_mac, LWIPG_HWADDR_LEN);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
 	    NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
 	nif->output = etharp_output;
@@ -107,10 +110,13 @@ lwipg_netif_setup(struct netif *nif)
 	return ERR_OK;
 }
 
-/* vtnet0's link hook, on CPU 0: lwIP follows the carrier. */
+/* The interface layer's link handler (the driver's poller's CPU): lwIP
+ * follows the carrier of its interface. */
 static void
-lwipg_link_changed(bool up)
+lwipg_link_changed(struct ifnet *ifp, bool up)
 {
+	if (ifp != lwipg_ifp)
+		return;
 	lwipg_core_lock();
 	if (up)
 		netif_set_link_up(&lwipg_netif);
@@ -202,16 +208,17 @@ lwipg_nd6_gw(struct netif *nif, const ip6_addr_t *dest)
 }
 #endif
 
-/* Adds vtnet0 with the command line's addresses.  Core lock held. */
+/* Adds ifp with the command line's addresses.  Core lock held. */
 int
-lwipg_netif_init(void)
+lwipg_netif_init(struct ifnet *ifp)
 {
 	const struct cmdline_config *c = &kernel_config;
 	ip4_addr_t ip, mask, gw;
 	uint32_t m;
 
-	if (vtnet0 == NULL)
+	if (ifp == NULL)
 		return -ENODEV;
+	lwipg_ifp = ifp;
 	m = c->cc_ip_prefix == 0 ? 0 : 0xffffffffu << (32 - c->cc_ip_prefix);
 	if (c->cc_ip_mode == CMDLINE_IP_DHCP) {
 		ip4_addr_set_zero(&ip);
@@ -232,11 +239,12 @@ lwipg_netif_init(void)
 		lwipg_netif.ip6_autoconfig_enabled = 1;
 	}
 	if (c->cc_ip6_static && lwipg_netif_add_ip6_static(c) != 0)
-		printk("vtnet0: cannot add IPv6 address (no free slot)\n");
+		printk("%s: cannot add IPv6 address (no free slot)\n",
+		    ifp->if_name);
 #endif
 	netif_set_up(&lwipg_netif);
-	if (vtnet0->vs_link_up)
+	if_set_link_handler(lwipg_link_changed);
+	if (ifp->if_link_up)
 		netif_set_link_up(&lwipg_netif);
-	vtnet_set_link_handler(vtnet0, lwipg_link_changed);
 	return 0;
 }

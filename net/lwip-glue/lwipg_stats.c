@@ -2,7 +2,10 @@
 /*
  * lwipg_stats.c: `netstat -s` for the stack.  In this order:
  *
- *   lwip: rx zero-copy <n> copied <n> ...     the glue's input counters
+ *   lwip: rx zero-copy <n> copied <n> ...     the glue's input counters,
+ *                                               with the Ethernet layer's
+ *                                               runts and unknown types
+ *                                               (net/if/if_ethersubr.c)
  *   lwip: rx-drop arp-toosmall <n> arp-badformat <n> ip-toosmall <n>
  *       ip-badvers <n> ip-badhlen <n> ip-badlen <n> ip-tooshort <n>
  *       ip6-toosmall <n> ip6-badvers <n> ip6-tooshort <n> ip6-badext <n>
@@ -38,8 +41,7 @@
  * while printing would stall every CPU's packet processing.
  *
  * Locking: lwip_stats and the pools' stats are written by lwIP under the
- * core lock, lwipg_stats mostly under it (the ether handler's counters
- * atomically), lwipg_core_lock_checks by the lock holder; the snapshot
+ * core lock, lwipg_stats under it, lwipg_core_lock_checks by the lock holder; the snapshot
  * reads all of them under the core lock, so they are consistent with
  * each other.  lwipg_assertions is atomic.
  */
@@ -50,6 +52,7 @@
 #include "kernel/console.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_api.h"
 #include "net/netisr/netisr.h"
@@ -112,6 +115,7 @@ _Static_assert(sizeof(lwipg_pool_names) / sizeof(lwipg_pool_names[0]) ==
 /* One consistent copy of every counter netstat -s shows. */
 struct lwipg_snap {
 	struct lwipg_stats	sn_glue;
+	struct ether_stats	sn_ether;	/* net/if, atomics */
 	struct stats_proto	sn_proto[LWIPG_NPROTOS];
 #if MLD6_STATS
 	struct stats_igmp	sn_mld6;
@@ -151,6 +155,7 @@ lwipg_snapshot(struct lwipg_snap *sn)
 	sn->sn_assertions = __atomic_load_n(&lwipg_assertions,
 	    __ATOMIC_RELAXED);
 	sn->sn_unreg_drops = netisr_get_unregistered_drops();
+	ether_get_stats(&sn->sn_ether);
 }
 
 /* "PBUF_POOL" -> "pbuf_pool". */
@@ -184,8 +189,8 @@ lwipg_print_stats(void)
 	lwipg_snapshot(&sn);
 	printk("lwip: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
 	    "unknown-ethertype %lu tx-busy %lu\n", sn.sn_glue.ls_zero_copy,
-	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_glue.ls_runts,
-	    sn.sn_glue.ls_unknown_type, sn.sn_glue.ls_tx_busy);
+	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_ether.es_runts,
+	    sn.sn_ether.es_unknown_type, sn.sn_glue.ls_tx_busy);
 	printk("lwip: rx-drop arp-toosmall %lu arp-badformat %lu "
 	    "ip-toosmall %lu ip-badvers %lu ip-badhlen %lu ip-badlen %lu "
 	    "ip-tooshort %lu ip6-toosmall %lu ip6-badvers %lu "

@@ -14,8 +14,21 @@
  * handles a packet only if its protocol is enabled in that vnet, and runs
  * the handler with curvnet set to it (netisr.h).
  *
+ * Upper-layer scratch: a producer may embed the mbuf as the first member
+ * of a struct m_upper and set M_UPPER in m_flags.  The layer that owns
+ * such an mbuf may then keep M_UPPER_LEN bytes of its own state there
+ * (the lwIP glue keeps the pbuf_custom that wraps the frame), reached by
+ * m_upper(m), and find the mbuf again from that state by m_from_upper():
+ * both are pointer arithmetic, with no allocation.
+ *
+ *	struct m_upper:  +-------------+--------------------------+
+ *	                 | struct mbuf | mu_scratch[M_UPPER_LEN]  |
+ *	                 +-------------+--------------------------+
+ *	                 ^ m             ^ m_upper(m)
+ *
  * Locking: an mbuf belongs to exactly one owner at a time (the producer,
- * a workstream queue under its lock, or the handler running it).
+ * a workstream queue under its lock, or the handler running it); so does
+ * its scratch.
  */
 #ifndef NET_NETISR_MBUF_H
 #define NET_NETISR_MBUF_H
@@ -32,6 +45,14 @@
 #define M_HASHTYPE_RSS_IPV6	5
 #define M_HASHTYPE_RSS_TCP_IPV6	6
 #define M_HASHTYPE_RSS_UDP_IPV6	7
+
+/* m_pkthdr.csum_flags: the L4 checksum was verified (or completed). */
+#define CSUM_DATA_VALID		0x01
+
+/* m_flags. */
+#define M_UPPER			0x01	/* inside a struct m_upper */
+
+#define M_UPPER_LEN		64	/* bytes of upper-layer scratch */
 
 struct mbuf;
 typedef void m_free_fn(struct mbuf *m);
@@ -53,12 +74,34 @@ struct mbuf {
 	void		*m_data;
 	uint32_t	m_len;
 	struct m_pkthdr	m_pkthdr;
+	uint32_t	m_flags;	/* M_* */
 	m_free_fn	*m_free;	/* producer's release; may be NULL */
 	void		*m_owner;	/* producer's context */
 };
 
 #define M_HASHTYPE_GET(m)	((m)->m_pkthdr.rsstype)
 #define M_HASHTYPE_SET(m, t)	((m)->m_pkthdr.rsstype = (uint8_t)(t))
+
+/* An mbuf with upper-layer scratch (see the top). */
+struct m_upper {
+	struct mbuf	mu_m;		/* first: m_from_upper casts back */
+	uint64_t	mu_scratch[M_UPPER_LEN / 8];
+};
+
+/* The scratch of m, which must carry M_UPPER. */
+static inline void *
+m_upper(struct mbuf *m)
+{
+	return ((struct m_upper *)(void *)m)->mu_scratch;
+}
+
+/* The mbuf whose scratch starts at upper. */
+static inline struct mbuf *
+m_from_upper(void *upper)
+{
+	return &((struct m_upper *)(void *)((uint8_t *)upper -
+	    offsetof(struct m_upper, mu_scratch)))->mu_m;
+}
 
 static inline void
 m_freem(struct mbuf *m)

@@ -3,8 +3,8 @@
  * rss.c: the RSS indirection table shared by netisr and the NIC driver
  * (see rss.h for the design).
  *
- * Queue ownership, the driver's rule: queue k belongs to CPU k mod ncpus.
- * So with nqueues >= ncpus every CPU c owns queue c (and c + ncpus, ...),
+ * Queue ownership is rss.h's rule (netisr_rss_queue_cpu).  So with
+ * nqueues >= ncpus every CPU c owns queue c (and c + ncpus, ...),
  * and the device table maps bucket b to queue cpu(b).  With fewer queues
  * than CPUs, a CPU c >= nqueues owns no queue; its buckets go to queue
  * c mod nqueues, and netisr moves those packets to c in software.
@@ -47,7 +47,7 @@ netisr_rss_queue_of_cpu(uint32_t cpu, uint32_t ncpus, uint32_t nqueues)
 	(void)ncpus;
 	if (nqueues == 0)
 		return -1;
-	return (int)(cpu < nqueues ? cpu : cpu % nqueues);
+	return (int)netisr_rss_cpu_queue(cpu, nqueues);
 }
 
 /* Builds a device indirection table of NETISR_RSS_BUCKETS queue numbers. */

@@ -12,6 +12,12 @@
  * with 3 CPUs a plain modulo would disagree with the device's masked
  * table, which is why everything goes through the table.
  *
+ * Queue ownership, the one rule (written here and nowhere else): queue k
+ * of a NIC belongs to CPU k mod ncpus (its interrupts, its poller), and
+ * CPU c transmits on queue c mod nqueues.  netisr_rss_queue_cpu() and
+ * netisr_rss_cpu_queue() are that rule; drivers and the table below use
+ * them.
+ *
  * Portable C: also built into the host unit tests.
  *
  * Locking: netisr_rss_init() runs before any reader (at boot, or under
@@ -24,6 +30,20 @@
 
 #define NETISR_RSS_BUCKETS	128	/* QEMU and most NICs: 128 entries */
 #define NETISR_RSS_MASK		(NETISR_RSS_BUCKETS - 1)
+
+/* The CPU that owns queue q. */
+static inline uint32_t
+netisr_rss_queue_cpu(uint32_t q, uint32_t ncpus)
+{
+	return ncpus == 0 ? 0 : q % ncpus;
+}
+
+/* The queue CPU cpu transmits on, and steers its flows to. */
+static inline uint32_t
+netisr_rss_cpu_queue(uint32_t cpu, uint32_t nqueues)
+{
+	return nqueues == 0 ? 0 : cpu % nqueues;
+}
 
 void	 netisr_rss_init(const uint32_t *cpus, uint32_t ncpus);
 uint32_t netisr_default_flow2cpu(uint32_t flowid);

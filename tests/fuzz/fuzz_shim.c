@@ -32,7 +32,9 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "net/lwip-glue/lwipg.h"
+#include "net/net_init.h"
 #include "net/netisr/netisr.h"
+#include "net/vnet/vnet.h"
 #include "tests/fuzz/fuzz_shim.h"
 #include "tests/unit/netisr_host.h"
 
@@ -259,6 +261,23 @@ kstrtou32(const char *s, uint32_t max, uint32_t *out)
 
 /* ---- bring-up --------------------------------------------------------------- */
 
+/* net/netstat.c (the shell's, not built here): net_init() registers with it. */
+void
+netstat_set_stack_printer(void (*fn)(void))
+{
+	(void)fn;
+}
+
+/* net/vnet/vnet.c (the `vnet` command, not built here): net_init() lists
+ * each interface under its vnet. */
+int
+vnet_attach_if(unsigned vnet, const char *ifname)
+{
+	(void)vnet;
+	(void)ifname;
+	return 0;
+}
+
 static void
 fuzz_cmdline_warn(void *arg, const char *msg)
 {
@@ -269,7 +288,7 @@ fuzz_cmdline_warn(void *arg, const char *msg)
 
 /*
  * netisr with FUZZ_NCPUS CPUs and the given dispatch policy, the calling
- * thread as CPU 0, then lwipg_init() as kmain calls it, then a few
+ * thread as CPU 0, the fake NIC, then net_init() as kmain calls it, then a few
  * seconds for DAD to make the IPv6 addresses usable.
  */
 void
@@ -294,8 +313,8 @@ fuzz_stack_init(unsigned dispatch)
 	    NULL) != 0)
 		abort();
 	fuzz_vtnet_attach();
-	if (lwipg_init() != 0) {
-		fprintf(stderr, "fuzz: lwipg_init failed\n");
+	if (net_init() != 0) {
+		fprintf(stderr, "fuzz: net_init failed\n");
 		abort();
 	}
 	for (i = 0; i < FUZZ_SETTLE_STEPS; i++)

@@ -14,11 +14,12 @@
  *                 a millisecond clock that moves only when told to,
  *                 deterministic random numbers, printk into a ring, and
  *                 fuzz_stack_init(), which brings the stack up the way
- *                 kmain does (lwipg_init(): 10.0.2.15/24, gw 10.0.2.2,
+ *                 kmain does (net_init(): 10.0.2.15/24, gw 10.0.2.2,
  *                 IPv6 link-local and fd00:1::15/48).
- *   fuzz_vtnet.c  vtnet0: an rx ring of FUZZ_RX_RING buffers that frames
- *                 are received into, handed up through the input hook the
- *                 glue registered, exactly as vtnet_rx.c does; and a
+ *   fuzz_vtnet.c  vtnet0, an interface (net/if/if.h): an rx ring of
+ *                 FUZZ_RX_RING buffers that frames are received into,
+ *                 handed up through if_input(), exactly as vtnet_rx.c
+ *                 does; and a
  *                 transmit that checks, counts and completes every frame
  *                 at once.
  *

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * fuzz_vtnet.c: a stand-in for vtnet0 on the host: the part of the
- * driver the lwIP glue talks to (drivers/virtio_net/vtnet.h).
+ * fuzz_vtnet.c: a stand-in for vtnet0 on the host: a driver registered
+ * with the interface layer (net/if/if.h) as "vtnet0", with the
+ * constants of drivers/virtio_net/vtnet.h.
  *
  * Receive: a ring of FUZZ_RX_RING buffers laid out like the driver's
- * (struct vtnet_rxbuf first, so the glue's pbuf_custom lives in rb_upper
- * and m_freem() brings the buffer back here).  fuzz_vtnet_rx() copies a
- * frame into a free buffer, fills the mbuf as vtnet_rx.c's rx_frame()
- * does and hands it to the input hook the glue registered.  With
+ * (struct m_upper first, M_UPPER set, so the glue's pbuf_custom lives in
+ * the mbuf's scratch and m_freem() brings the buffer back here).
+ * fuzz_vtnet_rx() copies a frame into a free buffer, fills the mbuf as
+ * vtnet_rx.c's rx_frame() does and hands it to if_input(), once the
+ * stack has brought the interface up.  With
  * AddressSanitizer, everything in a buffer outside the frame is poisoned
  * while the stack holds it, and the whole buffer once it is back: a read
  * past the end of a frame, or of a frame already returned, is reported
@@ -15,11 +17,11 @@
  * 12-byte virtio_net_hdr rounded up to ASan's 8-byte granule, so the
  * poisoning is exact at both ends (the IP header is 2-byte aligned, as in
  * the kernel).  When a frame finds no free buffer, it is dropped, as the
- * device would have to.  vtnet_rxbuf_scarce() answers as the driver does
+ * device would have to.  The ifo_rx_scarce op answers as the driver does
  * (fewer than a quarter of the buffers left), or yes for a frame that
  * asked for the copy path.
  *
- * Transmit: vtnet_transmit() checks what the glue hands over (1 to
+ * Transmit: the ifo_transmit op checks what the glue hands over (1 to
  * VTNET_TX_MAX_SEGS segments, a frame of 14 to FUZZ_TX_FRAME_MAX bytes,
  * a checksum request inside the first segment), reads every byte (so
  * ASan checks the memory lwIP sends from), counts the frame and completes
@@ -35,6 +37,7 @@
 #include "drivers/virtio_net/vtnet.h"
 #include "kernel/errno.h"
 #include "kernel/kassert.h"
+#include "net/if/if.h"
 #include "tests/fuzz/fuzz_shim.h"
 
 #define FUZZ_MAC		{ 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }
@@ -48,7 +51,7 @@ _Static_assert(FUZZ_TX_FRAME_MAX == VTNET_ETHER_HDR_LEN + FUZZ_MTU,
     "the largest frame is a full MTU");
 
 struct fuzz_rxslot {
-	struct vtnet_rxbuf	fs_rb;		/* first: the mbuf casts back */
+	struct m_upper		fs_mu;		/* first: the mbuf casts back */
 	bool			fs_busy;	/* the stack holds it */
 	bool			fs_copy;	/* scarce for this frame */
 	uint64_t		fs_seq;		/* which frame (for dumps) */
@@ -56,35 +59,46 @@ struct fuzz_rxslot {
 				    __attribute__((aligned(64)));
 };
 
-static struct vtnet_softc fuzz_vtnet_sc;
+static struct ifnet fuzz_ifnet;
 static struct fuzz_rxslot fuzz_rx_ring[FUZZ_RX_RING];
 static unsigned fuzz_rx_next;		/* where the search starts */
 static unsigned fuzz_rx_busy;		/* buffers the stack holds */
 static uint64_t fuzz_rx_count, fuzz_rx_ring_full, fuzz_tx_count;
 static volatile uint8_t fuzz_tx_sink;
 
-struct vtnet_softc *vtnet0;
+static int fuzz_if_transmit(struct ifnet *ifp, const struct if_seg *segs,
+    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
+    if_tx_done_fn *done, void *arg);
+static bool fuzz_if_rx_scarce(struct ifnet *ifp, const struct mbuf *m);
 
+static const struct ifnet_ops fuzz_ifnet_ops = {
+	.ifo_transmit = fuzz_if_transmit,
+	.ifo_rx_scarce = fuzz_if_rx_scarce,
+};
+
+/* Registers the fake NIC as the first interface (index 1). */
 void
 fuzz_vtnet_attach(void)
 {
 	static const uint8_t mac[VTNET_ETHER_ADDR_LEN] = FUZZ_MAC;
-	struct vtnet_softc *sc = &fuzz_vtnet_sc;
+	struct ifnet *ifp = &fuzz_ifnet;
 	unsigned i;
 
-	memcpy(sc->vs_mac, mac, sizeof(mac));
-	sc->vs_nqueues = FUZZ_NQUEUES;
-	sc->vs_hdr_len = VTNET_HDR_LEN;
-	sc->vs_mtu = FUZZ_MTU;
-	sc->vs_csum = true;
-	sc->vs_guest_csum = true;
-	sc->vs_link_up = true;
-	for (i = 0; i < FUZZ_RX_RING; i++) {
-		fuzz_rx_ring[i].fs_rb.rb_buf = fuzz_rx_ring[i].fs_buf;
+	snprintf(ifp->if_name, sizeof(ifp->if_name), "vtnet0");
+	memcpy(ifp->if_mac, mac, sizeof(mac));
+	ifp->if_nqueues = FUZZ_NQUEUES;
+	ifp->if_mtu = FUZZ_MTU;
+	ifp->if_capabilities = IFCAP_TXCSUM | IFCAP_RXCSUM;
+	ifp->if_link_up = true;
+	ifp->if_tx_maxsegs = VTNET_TX_MAX_SEGS;
+	ifp->if_ops = &fuzz_ifnet_ops;
+	for (i = 0; i < FUZZ_RX_RING; i++)
 		ASAN_POISON_MEMORY_REGION(fuzz_rx_ring[i].fs_buf,
 		    VTNET_RX_BUF_SIZE);
+	if (if_attach(ifp) != 0 || ifp->if_index != 1) {
+		fprintf(stderr, "fuzz: if_attach failed\n");
+		abort();
 	}
-	vtnet0 = sc;
 }
 
 /* ---- receive ------------------------------------------------------------- */
@@ -103,20 +117,19 @@ fuzz_rx_return(struct mbuf *m)
 
 /*
  * Receives frame (len bytes, at most FUZZ_FRAME_MAX) as described by rx
- * and hands it to the glue.  Returns 0, or -ENOBUFS if every buffer is
- * held (the frame is dropped), or -ENODEV before the glue attached.
+ * and hands it to the stack.  Returns 0, or -ENOBUFS if every buffer is
+ * held (the frame is dropped), or -ENODEV before the stack brought the
+ * interface up.
  */
 int
 fuzz_vtnet_rx(const uint8_t *frame, size_t len, const struct fuzz_rx *rx)
 {
-	struct vtnet_softc *sc = &fuzz_vtnet_sc;
-	vtnet_input_fn *input = sc->vs_input;
 	struct fuzz_rxslot *fs = NULL;
 	struct mbuf *m;
 	unsigned i;
 
 	KASSERT(len <= FUZZ_FRAME_MAX, ("fuzz_vtnet_rx: %zu bytes", len));
-	if (input == NULL)
+	if (!if_is_up(&fuzz_ifnet))
 		return -ENODEV;
 	for (i = 0; i < FUZZ_RX_RING && fs == NULL; i++) {
 		fs = &fuzz_rx_ring[(fuzz_rx_next + i) % FUZZ_RX_RING];
@@ -135,46 +148,35 @@ fuzz_vtnet_rx(const uint8_t *frame, size_t len, const struct fuzz_rx *rx)
 	ASAN_UNPOISON_MEMORY_REGION(fs->fs_buf + FUZZ_RX_OFF, len);
 	memcpy(fs->fs_buf + FUZZ_RX_OFF, frame, len);
 
-	m = &fs->fs_rb.rb_m;
+	m = &fs->fs_mu.mu_m;
 	*m = (struct mbuf){ 0 };
+	m->m_flags = M_UPPER;
 	m->m_data = fs->fs_buf + FUZZ_RX_OFF;
 	m->m_len = (uint32_t)len;
 	m->m_pkthdr.len = (uint32_t)len;
-	m->m_pkthdr.rcvif = VTNET_IFINDEX;
 	m->m_pkthdr.rxqueue = (uint16_t)(rx->fr_queue % FUZZ_NQUEUES);
 	if (rx->fr_hashed) {
 		m->m_pkthdr.flowid = rx->fr_hash;
 		M_HASHTYPE_SET(m, M_HASHTYPE_OPAQUE);
 	}
 	if (rx->fr_csum_valid)
-		m->m_pkthdr.csum_flags = VTNET_CSUM_DATA_VALID;
+		m->m_pkthdr.csum_flags = CSUM_DATA_VALID;
 	m->m_free = fuzz_rx_return;
 	m->m_owner = fs;
-	input(m);
+	if_input(&fuzz_ifnet, m);
 	return 0;
 }
 
 /* As vtnet_rx.c: scarce below a quarter of the ring, or when asked. */
-bool
-vtnet_rxbuf_scarce(const struct mbuf *m)
+static bool
+fuzz_if_rx_scarce(struct ifnet *ifp, const struct mbuf *m)
 {
 	const struct fuzz_rxslot *fs = (const struct fuzz_rxslot *)
 	    (const void *)m;
 
+	(void)ifp;
 	return fs->fs_copy || FUZZ_RX_RING - fuzz_rx_busy <
 	    FUZZ_RX_RING / VTNET_RX_SCARCE_DIV;
-}
-
-void
-vtnet_set_input(struct vtnet_softc *sc, vtnet_input_fn *fn)
-{
-	sc->vs_input = fn;
-}
-
-void
-vtnet_set_link_handler(struct vtnet_softc *sc, vtnet_link_fn *fn)
-{
-	sc->vs_link_fn = fn;
 }
 
 unsigned
@@ -200,7 +202,7 @@ fuzz_vtnet_rx_dump_held(void)
 		fs = &fuzz_rx_ring[i];
 		if (!fs->fs_busy)
 			continue;
-		n = fs->fs_rb.rb_m.m_pkthdr.len;
+		n = fs->fs_mu.mu_m.m_pkthdr.len;
 		fprintf(stderr, "fuzz: held rx frame #%llu, %u bytes:",
 		    (unsigned long long)fs->fs_seq, n);
 		for (j = 0; j < n && j < FUZZ_DUMP_BYTES; j++)
@@ -211,38 +213,39 @@ fuzz_vtnet_rx_dump_held(void)
 
 /* ---- transmit ------------------------------------------------------------ */
 
-int
-vtnet_transmit(struct vtnet_softc *sc, const struct vq_seg *segs,
-    unsigned nsegs, const struct vtnet_tx_csum *csum, vtnet_tx_done_fn *done,
-    void *arg)
+static int
+fuzz_if_transmit(struct ifnet *ifp, const struct if_seg *segs,
+    unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
+    if_tx_done_fn *done, void *arg)
 {
-	const uint8_t *b, *b0 = segs[0].vs_addr;
+	const uint8_t *b, *b0 = segs[0].ifs_addr;
 	uint32_t len = 0, j;
 	uint8_t sum = 0;
 	unsigned i;
 
-	KASSERT(sc == &fuzz_vtnet_sc, ("vtnet_transmit: not vtnet0"));
+	(void)flowid;
+	KASSERT(ifp == &fuzz_ifnet, ("vtnet_transmit: not vtnet0"));
 	KASSERT(nsegs >= 1 && nsegs <= VTNET_TX_MAX_SEGS,
 	    ("vtnet_transmit: %u segments", nsegs));
 	for (i = 0; i < nsegs; i++) {
-		b = segs[i].vs_addr;
-		for (j = 0; j < segs[i].vs_len; j++)
+		b = segs[i].ifs_addr;
+		for (j = 0; j < segs[i].ifs_len; j++)
 			sum ^= b[j];
-		len += segs[i].vs_len;
+		len += segs[i].ifs_len;
 	}
 	fuzz_tx_sink = sum;
 	KASSERT(len >= VTNET_ETHER_HDR_LEN && len <= FUZZ_TX_FRAME_MAX,
 	    ("vtnet_transmit: a frame of %u bytes", len));
 	if (csum != NULL)
-		KASSERT((uint32_t)csum->vtc_start + csum->vtc_offset + 2 <=
-		    segs[0].vs_len, ("vtnet_transmit: checksum at %u+%u, "
-		    "first segment %u bytes", csum->vtc_start,
-		    csum->vtc_offset, segs[0].vs_len));
+		KASSERT((uint32_t)csum->itc_start + csum->itc_offset + 2 <=
+		    segs[0].ifs_len, ("vtnet_transmit: checksum at %u+%u, "
+		    "first segment %u bytes", csum->itc_start,
+		    csum->itc_offset, segs[0].ifs_len));
 	fuzz_tx_count++;
 	if (fuzz_log_echoing())
 		fprintf(stderr, "fuzz: tx %u bytes, type %02x%02x%s\n", len,
-		    segs[0].vs_len > 13 ? b0[12] : 0,
-		    segs[0].vs_len > 13 ? b0[13] : 0,
+		    segs[0].ifs_len > 13 ? b0[12] : 0,
+		    segs[0].ifs_len > 13 ? b0[13] : 0,
 		    csum != NULL ? ", checksum offloaded" : "");
 	done(arg);
 	return 0;

@@ -5,7 +5,10 @@
 # include this file; it only sets variables, so the Makefile's
 # `-include tests/fuzz/*.mk` picking it up as well is harmless.
 #
-# lwipg_sys.c is the one glue file left out: fuzz_shim.c stands in for it.
+# lwipg_sys.c is the one glue file left out: fuzz_shim.c stands in for it
+# (and for net/netstat.c's registration and net/vnet/vnet.c's listing,
+# the shell's).  net/if/ and
+# net/net_init.c come in whole: fuzz_vtnet.c registers as an interface.
 #
 # -idirafter, not -I: net/lwip-glue/include has the freestanding kernel's
 # string.h and stdlib.h, which must not hide the host's from the shims,
@@ -16,6 +19,7 @@
 HOST_STACK_LWIP := third_party/lwip/src
 HOST_STACK_SRCS := tests/fuzz/fuzz_shim.c tests/fuzz/fuzz_vtnet.c \
 	$(filter-out net/lwip-glue/lwipg_sys.c,$(wildcard net/lwip-glue/*.c)) \
+	$(wildcard net/if/*.c) net/net_init.c \
 	net/netisr/netisr.c net/netisr/netisr_ctl.c net/netisr/netmsg.c \
 	net/netisr/rss.c net/netisr/netisr_flow.c net/netisr/toeplitz.c \
 	tests/unit/netisr_host.c kernel/printf.c kernel/cmdline.c \

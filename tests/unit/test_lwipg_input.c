@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "lwip/stats.h"
+#include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_api.h"
 #include "net/netisr/netisr.h"
@@ -276,8 +277,18 @@ START_TEST(test_runts)
 
 	stack_up();
 	arp_request(f);
-	for (len = 0; len < ETH_HLEN; len++)
-		rx_dropped(f, len, &lwipg_stats.ls_runts);
+	for (len = 0; len < ETH_HLEN; len++) {
+		struct ether_stats before, after;
+		struct seen s;
+
+		/* net/if/if_ethersubr.c counts them, before lwIP. */
+		ether_get_stats(&before);
+		seen_take(&s);
+		rx(f, len, false);
+		ether_get_stats(&after);
+		ck_assert_uint_eq(after.es_runts, before.es_runts + 1);
+		assert_lwip_unseen(&s);
+	}
 }
 END_TEST
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * if_ethersubr.c: Ethernet input (after FreeBSD's ether_demux): the
+ * NETISR_ETHER handler every frame from if_input() reaches.
+ *
+ *   if_input -> netisr_dispatch_src(NETISR_ETHER, queue, m)
+ *   ether  (SOURCE, direct: runs inline on the queue's CPU):
+ *          runt (under the 14-byte header): dropped, counted
+ *          strips the header and demultiplexes by ethertype:
+ *            0x0806 -> NETISR_ARP
+ *            0x0800 -> NETISR_IP
+ *            0x86dd -> NETISR_IPV6
+ *          any other type (VLAN tags 0x8100/0x88a8 included): dropped,
+ *          counted
+ *
+ * The counters are shown by the stack's `netstat -s` line "lwip: rx ...
+ * runts <n> unknown-ethertype <n>" (net/lwip-glue/lwipg_stats.c reads
+ * them through ether_get_stats()), where they were before this layer
+ * existed.  The protocols' handlers (ARP, IP, IPv6) belong to the stack
+ * above and are registered by it; a frame for one not registered yet is
+ * counted by netisr (unregistered-protocol drops).
+ *
+ * Locking: the handler runs on any CPU with no lock; the counters are
+ * updated with relaxed atomics (drops only, never per good frame), and
+ * read racily.
+ */
+#include <stddef.h>
+
+#include "kernel/console.h"
+#include "net/if/if.h"
+#include "net/netisr/netisr.h"
+
+#define ETHER_HDR_LEN		14	/* destination, source, type */
+#define ETHER_TYPE_OFF		12
+#define ETHERTYPE_IP		0x0800
+#define ETHERTYPE_ARP		0x0806
+#define ETHERTYPE_IPV6		0x86dd
+
+static struct ether_stats ether_stats;
+
+static void
+ether_drop(struct mbuf *m, uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	m_freem(m);
+}
+
+/* NETISR_ETHER: checks the frame and hands its payload to its protocol. */
+static void
+ether_input(struct mbuf *m)
+{
+	const uint8_t *f = m->m_data;
+	unsigned proto;
+	uint16_t type;
+
+	if (m->m_len < ETHER_HDR_LEN) {
+		ether_drop(m, &ether_stats.es_runts);
+		return;
+	}
+	type = (uint16_t)(f[ETHER_TYPE_OFF] << 8 | f[ETHER_TYPE_OFF + 1]);
+	switch (type) {
+	case ETHERTYPE_ARP:
+		proto = NETISR_ARP;
+		break;
+	case ETHERTYPE_IP:
+		proto = NETISR_IP;
+		break;
+	case ETHERTYPE_IPV6:
+		proto = NETISR_IPV6;
+		break;
+	default:
+		ether_drop(m, &ether_stats.es_unknown_type);
+		return;
+	}
+	m->m_data = (uint8_t *)m->m_data + ETHER_HDR_LEN;
+	m->m_len -= ETHER_HDR_LEN;
+	netisr_dispatch_src(proto, m->m_pkthdr.rxqueue, m);
+}
+
+static const struct netisr_handler ether_nh = {
+	.nh_name = "ether",
+	.nh_handler = ether_input,
+	.nh_proto = NETISR_ETHER,
+	.nh_policy = NETISR_POLICY_SOURCE,
+	.nh_dispatch = NETISR_DISPATCH_DIRECT,
+};
+
+/* Registers the Ethernet handler with netisr.  Boot, CPU 0. */
+int
+ether_init(void)
+{
+	int err;
+
+	if ((err = netisr_register(&ether_nh)) != 0)
+		printk("ether: netisr_register(%s) failed (%d)\n",
+		    ether_nh.nh_name, err);
+	return err;
+}
+
+/* A copy of the counters (each read atomically, not all at one time). */
+void
+ether_get_stats(struct ether_stats *es)
+{
+	es->es_runts = __atomic_load_n(&ether_stats.es_runts,
+	    __ATOMIC_RELAXED);
+	es->es_unknown_type = __atomic_load_n(&ether_stats.es_unknown_type,
+	    __ATOMIC_RELAXED);
+}
