@@ -28,6 +28,8 @@ endif
 LD		:= $(CROSS_COMPILE)ld
 NM		:= $(CROSS_COMPILE)nm
 OBJCOPY		:= $(CROSS_COMPILE)objcopy
+READELF		:= $(CROSS_COMPILE)readelf
+SIZE		:= $(CROSS_COMPILE)size
 HOSTCC		?= gcc
 PYTHON		:= /usr/bin/python3
 QEMU		:= qemu-system-x86_64
@@ -60,8 +62,8 @@ KASFLAGS	:= $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
 LDFLAGS		:= -n -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 		   --no-warn-rwx-segments -T linker.ld
 
-KSRCS_C		:= $(wildcard arch/x86_64/*.c kernel/*.c drivers/*/*.c net/*.c \
-		   net/*/*.c)
+KSRCS_C		:= $(filter-out net/lwip-glue/%,$(wildcard arch/x86_64/*.c \
+		   kernel/*.c drivers/*/*.c net/*.c net/*/*.c))
 
 # lwIP 2.1.3 from third_party/ (make deps).  Our warnings are errors; lwIP's
 # own sources get -Wall without -Wextra/-Werror: they are not ours to fix,
@@ -72,16 +74,30 @@ LWIP_SRCS	:= $(wildcard $(LWIP)/core/*.c $(LWIP)/core/ipv4/*.c \
 		   $(LWIP)/apps/lwiperf/lwiperf.c
 LWIP_OBJS	:= $(patsubst $(LWIP)/%.c,$(B)/lwip/%.o,$(LWIP_SRCS))
 LWIP_INC	:= -Inet/lwip-glue/include -I$(LWIP)/include
+
+# One lwIP instance per vnet (docs/DESIGN.md, "One lwIP per vnet"): lwIP
+# and the glue are linked into one relocatable object, and
+# scripts/lwip-instances.sh makes LWIP_VNETS copies of it with every
+# defined global renamed per copy.  Copy k serves vnet k.
+LWIP_VNETS	?= 2
+ifeq ($(filter $(LWIP_VNETS),1 2 3 4 5 6 7 8),)
+$(error LWIP_VNETS must be 1 to 8 (vnets with a stack), not '$(LWIP_VNETS)')
+endif
+GLUE_OBJS	:= $(patsubst %.c,$(B)/%.o,$(wildcard net/lwip-glue/*.c))
+LWIP_STACK_O	:= $(B)/lwip/stack.o
+LWIP_COPY_DIR	:= $(B)/lwip/inst
+LWIP_COPY_OBJS	:= $(foreach k,$(shell seq 0 $$(($(LWIP_VNETS) - 1))),\
+		   $(LWIP_COPY_DIR)/inst$(k).o)
 KSRCS_S		:= $(filter-out arch/x86_64/boot.S,$(wildcard arch/x86_64/*.S))
 KOBJS		:= $(B)/arch/x86_64/boot.o \
 		   $(patsubst %.S,$(B)/%.o,$(KSRCS_S)) \
-		   $(patsubst %.c,$(B)/%.o,$(KSRCS_C)) $(LWIP_OBJS)
+		   $(patsubst %.c,$(B)/%.o,$(KSRCS_C)) $(LWIP_COPY_OBJS)
 
 ELF		:= $(B)/unisr.elf
 ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
-.PHONY: all deps run test test-unit test-py test-full test-slow debug \
+.PHONY: FORCE all deps run test test-unit test-py test-full test-slow debug \
 	format clean bench-unit bench ping iperf iperf3 ns-shell fuzz
 
 all: $(ELF) $(ISO)
@@ -101,6 +117,22 @@ $(B)/net/lwip-glue/%.o: net/lwip-glue/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) $(LWIP_INC) -c $< -o $@
+
+$(LWIP_STACK_O): $(LWIP_OBJS) $(GLUE_OBJS)
+	@echo "  LD -r   $@"
+	@$(LD) -r -o $@ $(LWIP_OBJS) $(GLUE_OBJS)
+
+# The copies; inst-count makes a change of LWIP_VNETS remake them.
+$(LWIP_COPY_DIR)/inst-count: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(LWIP_VNETS) | cmp -s - $@ || echo $(LWIP_VNETS) > $@
+
+$(LWIP_COPY_OBJS) &: $(LWIP_STACK_O) $(LWIP_COPY_DIR)/inst-count \
+    scripts/lwip-instances.sh
+	@echo "  COPY    $(LWIP_VNETS) lwIP instances"
+	@NM=$(NM) OBJCOPY=$(OBJCOPY) READELF=$(READELF) SIZE=$(SIZE) \
+		bash scripts/lwip-instances.sh $(LWIP_STACK_O) $(LWIP_VNETS) \
+		$(LWIP_COPY_DIR) >$(LWIP_COPY_DIR)/copies.log
 
 $(B)/%.o: %.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -34,7 +34,6 @@
 #include "net/netisr/toeplitz.h"
 
 #define COM1_ISA_IRQ	4
-#define READY_NET_MAX	96	/* "queues=.. ip=.. mac=.." */
 
 struct cmdline_config kernel_config;
 
@@ -78,7 +77,7 @@ refuse_nomem(void)
 static void
 print_ready(uint32_t ncpus)
 {
-	char net[READY_NET_MAX];
+	char net[NET_READY_MAX];
 
 	net_ready_string(net, sizeof(net));
 	printk("READY cpus=%u %s\n", ncpus, net);

@@ -97,7 +97,6 @@ int
 shell_execute(char *line)
 {
 	char *argv[SHELL_ARGV_MAX + 1];
-	const struct shell_cmd *c;
 	int argc;
 
 	argc = shell_split(line, argv);
@@ -108,6 +107,15 @@ shell_execute(char *line)
 	if (argc == 0)
 		return 0;
 	argv[argc] = NULL;
+	return shell_run(argc, argv);
+}
+
+/* Runs the command argv[0] with its arguments (argv[argc] is NULL). */
+int
+shell_run(int argc, char **argv)
+{
+	const struct shell_cmd *c;
+
 	c = shell_find(argv[0]);
 	if (c == NULL) {
 		printk("unknown command '%s' (try help)\n", argv[0]);

@@ -32,6 +32,7 @@ struct shell_cmd {
 	    aligned(8))) = { #name, help, fn }
 
 void	shell_init(bool echo);
+int	shell_run(int argc, char **argv);
 void	shell_prompt(void);
 void	shell_input(int c);
 int	shell_execute(char *line);

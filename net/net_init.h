@@ -9,10 +9,12 @@
 
 #include <stddef.h>
 
+#define NET_READY_MAX	96	/* "queues=.. ip=.. mac=.." */
+
 int	net_init(void);
 void	net_ready_string(char *buf, size_t len);
 
-/* netstat.c: the `netstat -s` printer of the stack (one). */
-void	netstat_set_stack_printer(void (*fn)(void));
+/* netstat.c: the `netstat -s [<vnet>]` printer of the stack (one). */
+void	netstat_set_stack_printer(void (*fn)(unsigned vnet));
 
 #endif /* NET_NET_INIT_H */

@@ -75,6 +75,13 @@ would share the one definition outside (link those sources into $in):
 $own"
 
 sections=$("$READELF" -S -W "$in")
+# Linker tables (linker.ld) would list every copy's entry: N shell
+# commands of one name, N self-tests.  A copy exports its descriptor only.
+tables=$(grep -oE '\.(shell_cmds|selftests|pci_drivers)\.[A-Za-z0-9_]+' \
+    <<<"$sections" | sort -u || true)
+[ -z "$tables" ] || die "$in has linker-table entries, which every copy \
+would repeat (register them outside the copied code):
+$tables"
 if grep -q '\.gnu\.linkonce\.' <<<"$sections"; then
 	die "$in has .gnu.linkonce sections: the final link would keep one copy"
 fi

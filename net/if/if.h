@@ -115,6 +115,7 @@ struct ifnet {
 	uint64_t		if_iqdrops;	/* netisr refused the frame */
 	const struct ifnet_ops	*if_ops;
 	void			*if_softc;	/* the driver's */
+	void			*if_stack;	/* the stack's, set at its attach */
 };
 
 /* if.c: registration and lookup. */

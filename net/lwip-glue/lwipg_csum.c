@@ -48,9 +48,6 @@
 #define TCP_HDR_MIN		20
 #define TCP_CSUM_OFF		16	/* checksum field in the TCP header */
 
-/* What lwIP does itself when no per-frame exception applies. */
-static uint16_t lwipg_csum_base = NETIF_CHECKSUM_ENABLE_ALL;
-
 static inline uint32_t
 be16_at(const uint8_t *p)
 {
@@ -76,27 +73,29 @@ fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Sets nif's checksum control from the interface's capabilities.  Core
- * lock held. */
+/*
+ * Sets lif's checksum control from its interface's capabilities; the
+ * result is also lif_csum_base, what lwIP does itself when no per-frame
+ * exception applies.  Core lock held.
+ */
 void
-lwipg_csum_setup(struct netif *nif)
+lwipg_csum_setup(struct lwipg_if *lif)
 {
 	uint16_t flags = NETIF_CHECKSUM_ENABLE_ALL;
 
-	if (lwipg_ifp->if_capabilities & IFCAP_TXCSUM)
+	if (lif->lif_ifp->if_capabilities & IFCAP_TXCSUM)
 		flags &= (uint16_t)~NETIF_CHECKSUM_GEN_TCP;
-	lwipg_csum_base = flags;
-	NETIF_SET_CHECKSUM_CTRL(nif, flags);
+	lif->lif_csum_base = flags;
+	NETIF_SET_CHECKSUM_CTRL(&lif->lif_netif, flags);
 }
 
-/* The device checks what lwIP would, for `what` (NETIF_CHECKSUM_*). */
+/* lif's device checks what lwIP would, for `what` (NETIF_CHECKSUM_*). */
 bool
-lwipg_csum_offloaded(uint16_t what)
+lwipg_csum_offloaded(const struct lwipg_if *lif, uint16_t what)
 {
 	if (what & (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP))
-		return lwipg_ifp != NULL &&
-		    (lwipg_ifp->if_capabilities & IFCAP_RXCSUM) != 0;
-	return (lwipg_csum_base & what) == 0;
+		return (lif->lif_ifp->if_capabilities & IFCAP_RXCSUM) != 0;
+	return (lif->lif_csum_base & what) == 0;
 }
 
 /*
@@ -106,13 +105,14 @@ lwipg_csum_offloaded(uint16_t what)
  * frame where they are not is counted, and goes out as it is.
  */
 bool
-lwipg_csum_tx(struct pbuf *p, struct if_tx_csum *c)
+lwipg_csum_tx(const struct lwipg_if *lif, struct pbuf *p,
+    struct if_tx_csum *c)
 {
 	uint8_t *f = p->payload;
 	uint32_t sum, l4len;
 	size_t l3;
 
-	if (lwipg_csum_base & NETIF_CHECKSUM_GEN_TCP)
+	if (lif->lif_csum_base & NETIF_CHECKSUM_GEN_TCP)
 		return false;
 	if (p->len < ETHER_HDR_LEN + IP4_HDR_MIN)
 		return false;
@@ -163,7 +163,7 @@ unparsed:
  * pass that to lwipg_csum_rx_end() after the input call.
  */
 bool
-lwipg_csum_rx_begin(const struct mbuf *m, bool v6)
+lwipg_csum_rx_begin(struct lwipg_if *lif, const struct mbuf *m, bool v6)
 {
 	const uint8_t *ip = m->m_data;
 	unsigned proto;
@@ -182,15 +182,15 @@ lwipg_csum_rx_begin(const struct mbuf *m, bool v6)
 	}
 	if (proto != IPPROTO_TCP_NUM && proto != IPPROTO_UDP_NUM)
 		return false;
-	NETIF_SET_CHECKSUM_CTRL(&lwipg_netif, lwipg_csum_base &
+	NETIF_SET_CHECKSUM_CTRL(&lif->lif_netif, lif->lif_csum_base &
 	    (uint16_t)~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
 	lwipg_stats.ls_rx_csum_trusted++;
 	return true;
 }
 
 void
-lwipg_csum_rx_end(bool began)
+lwipg_csum_rx_end(struct lwipg_if *lif, bool began)
 {
 	if (began)
-		NETIF_SET_CHECKSUM_CTRL(&lwipg_netif, lwipg_csum_base);
+		NETIF_SET_CHECKSUM_CTRL(&lif->lif_netif, lif->lif_csum_base);
 }

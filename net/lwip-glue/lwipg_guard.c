@@ -52,12 +52,13 @@
 #define TCP_FLAG_SYN		0x02
 #define TCP_FLAG_ACK		0x10
 
-/* True (and counted, logged once) if arp, len bytes, claims our address
+/* True (and counted, logged once) if arp, len bytes, claims lif's address
  * from another MAC: the caller drops it. */
 bool
-lwipg_arp_conflict(const uint8_t *arp, uint32_t len)
+lwipg_arp_conflict(const struct lwipg_if *lif, const uint8_t *arp,
+    uint32_t len)
 {
-	const ip4_addr_t *ours = netif_ip4_addr(&lwipg_netif);
+	const ip4_addr_t *ours = netif_ip4_addr(&lif->lif_netif);
 	const uint8_t *sha = arp + ARP_OFF_SHA;
 	ip4_addr_t spa;
 
@@ -65,7 +66,7 @@ lwipg_arp_conflict(const uint8_t *arp, uint32_t len)
 		return false;
 	memcpy(&spa.addr, arp + ARP_OFF_SPA, sizeof(spa.addr));
 	if (!ip4_addr_cmp(&spa, ours) ||
-	    memcmp(sha, lwipg_netif.hwaddr, ETH_HWADDR_LEN) == 0)
+	    memcmp(sha, lif->lif_netif.hwaddr, ETH_HWADDR_LEN) == 0)
 		return false;
 	if (lwipg_stats.ls_arp_conflict++ == 0)
 		printk("lwip: arp: %s claimed by %02x:%02x:%02x:%02x:%02x:%02x; "

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_input.c: the protocol handlers lwIP registers with netisr.
+ * lwipg_input.c: one lwIP instance's protocol handlers.  net/stack/
+ * registers ARP, IP and IPv6 with netisr once and calls the handlers of
+ * the instance that serves the packet's vnet (curvnet); the frame's netif
+ * is its rcvif's (ifp->if_stack), which must be this instance's.
  *
  *   driver rx poll -> if_input -> NETISR_ETHER (net/if/if_ethersubr.c),
  *   which strips the link header and demultiplexes by ethertype to:
@@ -77,6 +80,7 @@
 
 #include "kernel/console.h"
 #include "kernel/errno.h"
+#include "kernel/kassert.h"
 #include "kernel/libc.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
@@ -240,7 +244,7 @@ tcp_opts_valid(const uint8_t *tcp, uint32_t len)
  * freed and counted if not.
  */
 static bool
-ip4_valid(struct mbuf *m)
+ip4_valid(const struct lwipg_if *lif, struct mbuf *m)
 {
 	const uint8_t *ip = m->m_data;
 	uint32_t hlen, len;
@@ -272,7 +276,7 @@ ip4_valid(struct mbuf *m)
 	if (ip[IP4_PROTO_OFF] == IPPROTO_UDP_NUM &&
 	    (((be16_at(ip + IP4_FRAG_OFF) & IP4_OFFSET_MASK) == 0 &&
 	    len - hlen < UDP_HDR_MIN) || (len - hlen < UDP_PORTS_LEN &&
-	    memcmp(ip + IP4_DST_OFF, &netif_ip4_addr(&lwipg_netif)->addr,
+	    memcmp(ip + IP4_DST_OFF, &netif_ip4_addr(&lif->lif_netif)->addr,
 	    sizeof(uint32_t)) != 0)))
 		return input_drop(m, &lwipg_stats.ls_udp_toosmall);
 	return true;
@@ -353,6 +357,14 @@ rx_pbuf_free(struct pbuf *p)
 	m_freem(m_from_upper(p));	/* the pbuf_custom is the scratch */
 }
 
+/* Whether p, a custom pbuf, is an rx pbuf of this instance's handlers. */
+bool
+lwipg_rx_pbuf_mine(const struct pbuf *p)
+{
+	return ((const struct pbuf_custom *)p)->custom_free_function ==
+	    rx_pbuf_free;
+}
+
 /*
  * Wraps m as a pbuf: in place, or copied when buffers are scarce.  Core
  * lock held.  Returns NULL (m freed, counted) if no pbuf could be had.
@@ -395,90 +407,84 @@ mbuf_to_pbuf(struct mbuf *m)
 	    m->m_data, (u16_t)m->m_len);
 }
 
-static void
-arp_handler(struct mbuf *m)
+/*
+ * The instance's interface m arrived on, or NULL (m freed, counted) if
+ * m's rcvif is not one of this instance's: the debug check against a
+ * frame handed to the wrong instance.  Core lock held.
+ */
+static struct lwipg_if *
+input_if(struct mbuf *m)
 {
+	struct lwipg_if *lif = lwipg_if_of(ifnet_byindex(m->m_pkthdr.rcvif));
+
+	if (lif == NULL) {
+		KASSERT(false, ("lwip: vnet %u got a frame of another "
+		    "instance's interface", lwipg_vnet));
+		input_drop(m, &lwipg_stats.ls_foreign);
+	}
+	return lif;
+}
+
+void
+lwipg_arp_input(struct mbuf *m)
+{
+	struct lwipg_if *lif;
 	struct pbuf *p;
 
 	lwipg_core_lock();
-	if (arp_valid(m)) {
-		if (lwipg_arp_conflict(m->m_data, m->m_len))
+	if ((lif = input_if(m)) != NULL && arp_valid(m)) {
+		if (lwipg_arp_conflict(lif, m->m_data, m->m_len))
 			m_freem(m);		/* counted, logged once */
 		else if ((p = mbuf_to_pbuf(m)) != NULL)
-			etharp_input(p, &lwipg_netif);
+			etharp_input(p, &lif->lif_netif);
 	}
 	lwipg_core_unlock();
 }
 
-static void
-ip_handler(struct mbuf *m)
+void
+lwipg_ip_input(struct mbuf *m)
 {
+	struct lwipg_if *lif;
 	struct pbuf *p;
 	bool trusted, tcp;
 
 	lwipg_core_lock();
-	if (ip4_valid(m)) {
+	if ((lif = input_if(m)) != NULL && ip4_valid(lif, m)) {
 		tcp = ((const uint8_t *)m->m_data)[IP4_PROTO_OFF] ==
 		    IPPROTO_TCP_NUM;
 		if (tcp)
 			lwipg_syn_guard(m->m_data, m->m_len, false);
-		trusted = lwipg_csum_rx_begin(m, false);
+		trusted = lwipg_csum_rx_begin(lif, m, false);
 		if ((p = mbuf_to_pbuf(m)) != NULL)
-			ip4_input(p, &lwipg_netif);
-		lwipg_csum_rx_end(trusted);
+			ip4_input(p, &lif->lif_netif);
+		lwipg_csum_rx_end(lif, trusted);
 		if (tcp)
 			tcp_persist_guard();
 	}
 	lwipg_core_unlock();
 }
 
-static void
-ip6_handler(struct mbuf *m)
+void
+lwipg_ip6_input(struct mbuf *m)
 {
+	struct lwipg_if *lif;
 	struct pbuf *p;
 	bool trusted, tcp;
 	uint8_t nxt;
 
 	lwipg_core_lock();
-	if (ip6_valid(m)) {
+	if ((lif = input_if(m)) != NULL && ip6_valid(m)) {
 		/* TCP, or extension headers that may lead to it. */
 		nxt = ((const uint8_t *)m->m_data)[IP6_NXT_OFF];
 		tcp = nxt != IPPROTO_UDP_NUM && nxt != IPPROTO_ICMPV6_NUM;
 		if (tcp)
 			lwipg_syn_guard(m->m_data, m->m_len, true);
-		trusted = lwipg_csum_rx_begin(m, true);
+		trusted = lwipg_csum_rx_begin(lif, m, true);
 		if ((p = mbuf_to_pbuf(m)) != NULL)
-			ip6_input(p, &lwipg_netif);
-		lwipg_csum_rx_end(trusted);
+			ip6_input(p, &lif->lif_netif);
+		lwipg_csum_rx_end(lif, trusted);
 		if (tcp)
 			tcp_persist_guard();
 	}
 	lwipg_core_unlock();
-}
-
-static const struct netisr_handler lwipg_handlers[] = {
-	{ .nh_name = "arp", .nh_handler = arp_handler,
-	  .nh_proto = NETISR_ARP, .nh_policy = NETISR_POLICY_SOURCE },
-	{ .nh_name = "ip", .nh_handler = ip_handler,
-	  .nh_m2flow = netisr_m2flow_ipv4, .nh_proto = NETISR_IP,
-	  .nh_policy = NETISR_POLICY_FLOW },
-	{ .nh_name = "ip6", .nh_handler = ip6_handler,
-	  .nh_m2flow = netisr_m2flow_ipv6, .nh_proto = NETISR_IPV6,
-	  .nh_policy = NETISR_POLICY_FLOW },
-};
-
-int
-lwipg_input_init(void)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < sizeof(lwipg_handlers) / sizeof(lwipg_handlers[0]);
-	    i++)
-		if ((err = netisr_register(&lwipg_handlers[i])) != 0) {
-			printk("lwip: netisr_register(%s) failed (%d)\n",
-			    lwipg_handlers[i].nh_name, err);
-			return err;
-		}
-	return 0;
 }

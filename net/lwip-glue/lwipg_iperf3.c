@@ -59,7 +59,6 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
-#include "kernel/shell.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg.h"
@@ -493,8 +492,8 @@ lwipg_iperf3_init(void)
  *	iperf3: tests <n> completed <n> aborted <n> denied <n> errors <n>
  *	iperf3: rx-bytes <n> tx-bytes <n>
  */
-static int
-cmd_iperf3(int argc, char **argv)
+int
+lwipg_cmd_iperf3(int argc, char **argv)
 {
 	struct i3_stats st;
 	enum i3_phase phase;
@@ -515,5 +514,3 @@ cmd_iperf3(int argc, char **argv)
 	return 0;
 }
 
-SHELL_CMD(iperf3, "the iperf3 server (tcp 5201): state and counters",
-    cmd_iperf3);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_netif.c: the lwIP netif over a network interface (net/if/if.h).
+ * lwipg_netif.c: the instance's lwIP netifs, one per network interface
+ * (net/if/if.h) of its vnet, in lwipg_ifs[]; netif->state is the struct
+ * ifnet and ifp->if_stack the struct lwipg_if.
  *
  * Transmit is zero-copy: linkoutput hands the pbuf chain's segments to
  * if_transmit() on this CPU's queue (IF_FLOWID_CURCPU), holding a
@@ -10,20 +12,27 @@
  * is first flattened into one pbuf.  TCP checksums go to the device when
  * it offers that (see lwipg_csum.c).  The MTU and MAC come from the
  * interface.  Link state follows the interface layer's link handler
- * (if_set_link_handler), which the driver's link poller drives.
+ * (if_set_link_handler, through net/stack/), which the driver's link
+ * poller drives.
  *
- * Locking: called by lwIP with the core lock held.
+ * Locking: called by lwIP with the core lock held.  lwipg_ifs[0 ..
+ * lwipg_nifs) are written at boot on CPU 0 before the interface is up,
+ * and read-only afterwards (lif_netif's fields are lwIP's, under the
+ * core lock).
  */
 #include <stddef.h>
 
 #include "kernel/console.h"
 #include "kernel/errno.h"
-#include "kernel/kernel.h"
+#include "kernel/kassert.h"
 #include "kernel/libc.h"
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/init.h"
+#include "lwip/memp.h"
 #include "lwip/netif.h"
+#include "lwip/priv/memp_priv.h"
 #include "lwip/stats.h"
 #include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
@@ -31,22 +40,55 @@
 
 #define LWIPG_HWADDR_LEN	6
 
-struct netif lwipg_netif;
-struct ifnet *lwipg_ifp;
+struct lwipg_if lwipg_ifs[LWIPG_IFS_MAX];
+unsigned lwipg_nifs;
 struct lwipg_stats lwipg_stats;
 
+/*
+ * This instance's interface over ifp, or NULL if ifp is NULL or belongs
+ * to another instance (its if_stack points outside lwipg_ifs).
+ */
+struct lwipg_if *
+lwipg_if_of(const struct ifnet *ifp)
+{
+	struct lwipg_if *lif;
+
+	if (ifp == NULL)
+		return NULL;
+	lif = ifp->if_stack;
+	if (lif < &lwipg_ifs[0] || lif >= &lwipg_ifs[lwipg_nifs])
+		return NULL;
+	return lif;
+}
+
+struct lwipg_if *
+lwipg_if_of_netif(const struct netif *nif)
+{
+	return lwipg_if_of(nif->state);
+}
+
+/*
+ * The device is done with p (any CPU, maybe inside linkoutput with the
+ * core lock held).  A pbuf that is not this instance's is refused and
+ * counted, never freed into the wrong pools.
+ */
 static void
 tx_done(void *arg)
 {
 	struct pbuf *p = arg;
+	bool owned = lwipg_core_owned();
 
-	if (lwipg_core_owned()) {
+	if (!owned)
+		lwipg_core_lock();
+	if (lwipg_pbuf_mine(p))
 		pbuf_free(p);
-		return;
+	else {
+		KASSERT(false, ("lwip: vnet %u: a transmit completion "
+		    "returned another instance's pbuf %p", lwipg_vnet, p));
+		lwipg_stats.ls_foreign++;	/* leaked, not corrupted */
 	}
-	lwipg_core_lock();
-	pbuf_free(p);
-	lwipg_core_unlock();
+	if (!owned)
+		lwipg_core_unlock();
 }
 
 static err_t
@@ -54,12 +96,13 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 {
 	struct if_seg segs[IF_TX_SEGS_MAX];
 	struct if_tx_csum csum;
+	struct lwipg_if *lif = lwipg_if_of_netif(nif);
+	struct ifnet *ifp = lif->lif_ifp;
 	struct pbuf *q, *flat = NULL;
 	unsigned n = 0;
 	int err;
 
-	(void)nif;
-	if (pbuf_clen(p) > lwipg_ifp->if_tx_maxsegs) {
+	if (pbuf_clen(p) > ifp->if_tx_maxsegs) {
 		flat = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 		if (flat == NULL) {
 			lwipg_stats.ls_tx_busy++;
@@ -77,9 +120,9 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 			segs[n].ifs_len = q->len;
 			n++;
 		}
-	err = if_transmit(lwipg_ifp, segs, n,
-	    lwipg_csum_tx(p, &csum) ? &csum : NULL, IF_FLOWID_CURCPU, tx_done,
-	    p);
+	err = if_transmit(ifp, segs, n,
+	    lwipg_csum_tx(lif, p, &csum) ? &csum : NULL, IF_FLOWID_CURCPU,
+	    tx_done, p);
 	if (err != 0) {
 		pbuf_free(p);
 		lwipg_stats.ls_tx_busy++;
@@ -93,35 +136,38 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 static err_t
 lwipg_netif_setup(struct netif *nif)
 {
+	struct ifnet *ifp = nif->state;
+
 	nif->name[0] = 'v';
 	nif->name[1] = 't';
-	nif->mtu = lwipg_ifp->if_mtu;
+	nif->mtu = ifp->if_mtu;
 #if LWIP_IPV6
-	nif->mtu6 = lwipg_ifp->if_mtu;
+	nif->mtu6 = ifp->if_mtu;
 #endif
 	nif->hwaddr_len = LWIPG_HWADDR_LEN;
-	memcpy(nif->hwaddr, lwipg_ifp->if_mac, LWIPG_HWADDR_LEN);
+	memcpy(nif->hwaddr, ifp->if_mac, LWIPG_HWADDR_LEN);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
 	    NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
 	nif->output = etharp_output;
 	nif->output_ip6 = ethip6_output;
 	nif->linkoutput = lwipg_linkoutput;
-	lwipg_csum_setup(nif);
 	return ERR_OK;
 }
 
-/* The interface layer's link handler (the driver's poller's CPU): lwIP
- * follows the carrier of its interface. */
-static void
+/* The interface layer's link change for ifp (the driver's poller's CPU,
+ * through net/stack/): lwIP follows the carrier of its interface. */
+void
 lwipg_link_changed(struct ifnet *ifp, bool up)
 {
-	if (ifp != lwipg_ifp)
-		return;
+	struct lwipg_if *lif;
+
 	lwipg_core_lock();
-	if (up)
-		netif_set_link_up(&lwipg_netif);
-	else
-		netif_set_link_down(&lwipg_netif);
+	if ((lif = lwipg_if_of(ifp)) != NULL) {
+		if (up)
+			netif_set_link_up(&lif->lif_netif);
+		else
+			netif_set_link_down(&lif->lif_netif);
+	}
 	lwipg_core_unlock();
 }
 
@@ -162,22 +208,23 @@ to_ip4(uint32_t host_order)
  * a router learned from an RA; lwipg_nd6_gw (LWIP_HOOK_ND6_GET_GW) makes
  * the whole /N on-link instead.  With N > 64 the rest of the /64 is still
  * treated as on-link (lwIP asks the hook only about off-link addresses).
- * N is kept in kernel_config and shown by ifconfig.
+ * N is kept in the interface's lwipg_ifcfg and shown by ifconfig.
  */
 static int
-lwipg_netif_add_ip6_static(const struct cmdline_config *c)
+lwipg_netif_add_ip6_static(struct lwipg_if *lif)
 {
+	struct netif *nif = &lif->lif_netif;
 	ip6_addr_t a;
 	s8_t idx;
 
-	_Static_assert(sizeof(a.addr) == CMDLINE_IP6_ADDR_LEN,
+	_Static_assert(sizeof(a.addr) == LWIPG_IP6_ADDR_LEN,
 	    "ip6_addr_t holds 16 bytes");
 	memset(&a, 0, sizeof(a));
-	memcpy(a.addr, c->cc_ip6_addr, sizeof(a.addr));	/* network order */
-	if (netif_add_ip6_address(&lwipg_netif, &a, &idx) != ERR_OK || idx < 0)
+	memcpy(a.addr, lif->lif_cfg.lc_ip6_addr, sizeof(a.addr)); /* net order */
+	if (netif_add_ip6_address(nif, &a, &idx) != ERR_OK || idx < 0)
 		return -ENOSPC;
-	netif_ip6_addr_set_valid_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
-	netif_ip6_addr_set_pref_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
+	netif_ip6_addr_set_valid_life(nif, idx, IP6_ADDR_LIFE_STATIC);
+	netif_ip6_addr_set_pref_life(nif, idx, IP6_ADDR_LIFE_STATIC);
 	return 0;
 }
 
@@ -190,61 +237,123 @@ lwipg_netif_add_ip6_static(const struct cmdline_config *c)
 const ip6_addr_t *
 lwipg_nd6_gw(struct netif *nif, const ip6_addr_t *dest)
 {
-	const struct cmdline_config *c = &kernel_config;
+	const struct lwipg_if *lif = lwipg_if_of_netif(nif);
+	const struct lwipg_ifcfg *c;
 	const uint8_t *d = (const uint8_t *)dest->addr;
 	unsigned full, rest;
 
-	(void)nif;
-	if (!c->cc_ip6_static)
+	if (lif == NULL || !lif->lif_cfg.lc_ip6_static)
 		return NULL;
-	full = c->cc_ip6_prefix / 8;
-	rest = c->cc_ip6_prefix % 8;
-	if (memcmp(d, c->cc_ip6_addr, full) != 0)
+	c = &lif->lif_cfg;
+	full = c->lc_ip6_prefix / 8;
+	rest = c->lc_ip6_prefix % 8;
+	if (memcmp(d, c->lc_ip6_addr, full) != 0)
 		return NULL;
-	if (rest != 0 && ((d[full] ^ c->cc_ip6_addr[full]) &
+	if (rest != 0 && ((d[full] ^ c->lc_ip6_addr[full]) &
 	    (uint8_t)(0xff << (8 - rest))) != 0)
 		return NULL;
 	return dest;
 }
 #endif
 
-/* Adds ifp with the command line's addresses.  Core lock held. */
-int
-lwipg_netif_init(struct ifnet *ifp)
+/* Whether lif has (or will get from DHCP) a default gateway. */
+static bool
+lwipg_has_gw(const struct lwipg_if *lif)
 {
-	const struct cmdline_config *c = &kernel_config;
+	return lif->lif_cfg.lc_dhcp ||
+	    (lif->lif_cfg.lc_ip4 && lif->lif_cfg.lc_gw != 0);
+}
+
+/*
+ * Adds a netif over ifp with cfg's addresses.  The instance's default
+ * route is its first interface with a gateway, else its first interface:
+ * lwIP sends a packet out of the interface whose subnet holds the
+ * destination, else out of the default (ip4_route).  Core lock held;
+ * boot, CPU 0.
+ */
+int
+lwipg_netif_init(struct ifnet *ifp, const struct lwipg_ifcfg *cfg)
+{
+	struct lwipg_if *lif, *dflt;
+	struct netif *nif;
 	ip4_addr_t ip, mask, gw;
 	uint32_t m;
 
 	if (ifp == NULL)
 		return -ENODEV;
-	lwipg_ifp = ifp;
-	m = c->cc_ip_prefix == 0 ? 0 : 0xffffffffu << (32 - c->cc_ip_prefix);
-	if (c->cc_ip_mode == CMDLINE_IP_DHCP) {
-		ip4_addr_set_zero(&ip);
-		ip4_addr_set_zero(&mask);
-		ip4_addr_set_zero(&gw);
-	} else {
-		ip = to_ip4(c->cc_ip_addr);
+	if (lwipg_nifs == LWIPG_IFS_MAX)
+		return -ENOSPC;
+	lif = &lwipg_ifs[lwipg_nifs];
+	nif = &lif->lif_netif;
+	lif->lif_ifp = ifp;
+	lif->lif_cfg = *cfg;
+	ip4_addr_set_zero(&ip);
+	ip4_addr_set_zero(&mask);
+	ip4_addr_set_zero(&gw);
+	if (!cfg->lc_dhcp && cfg->lc_ip4) {
+		m = cfg->lc_ip4_prefix == 0 ? 0 :
+		    0xffffffffu << (32 - cfg->lc_ip4_prefix);
+		ip = to_ip4(cfg->lc_ip4_addr);
 		mask = to_ip4(m);
-		gw = to_ip4(c->cc_gw);
+		gw = to_ip4(cfg->lc_gw);
 	}
-	if (netif_add(&lwipg_netif, &ip, &mask, &gw, NULL, lwipg_netif_setup,
+	if (netif_add(nif, &ip, &mask, &gw, ifp, lwipg_netif_setup,
 	    netif_input) == NULL)
 		return -EIO;
-	netif_set_default(&lwipg_netif);
+	ifp->if_stack = lif;
+	lwipg_nifs++;		/* lwipg_if_of(ifp) finds it from now on */
+	lwipg_csum_setup(lif);
+	dflt = netif_default != NULL ? lwipg_if_of_netif(netif_default) :
+	    NULL;
+	if (dflt == NULL || (!lwipg_has_gw(dflt) && lwipg_has_gw(lif)))
+		netif_set_default(nif);
 #if LWIP_IPV6
-	if (c->cc_ip6_auto) {
-		netif_create_ip6_linklocal_address(&lwipg_netif, 1);
-		lwipg_netif.ip6_autoconfig_enabled = 1;
+	if (cfg->lc_ip6_auto) {
+		netif_create_ip6_linklocal_address(nif, 1);
+		nif->ip6_autoconfig_enabled = 1;
 	}
-	if (c->cc_ip6_static && lwipg_netif_add_ip6_static(c) != 0)
+	if (cfg->lc_ip6_static && lwipg_netif_add_ip6_static(lif) != 0)
 		printk("%s: cannot add IPv6 address (no free slot)\n",
 		    ifp->if_name);
 #endif
-	netif_set_up(&lwipg_netif);
-	if_set_link_handler(lwipg_link_changed);
+	netif_set_up(nif);
 	if (ifp->if_link_up)
-		netif_set_link_up(&lwipg_netif);
+		netif_set_link_up(nif);
+	if (cfg->lc_dhcp)
+		dhcp_start(nif);
 	return 0;
+}
+
+/* Room past MEM_SIZE in lwIP's heap array: its two struct mem headers
+ * and alignment (mem.c's SIZEOF_STRUCT_MEM is private to it). */
+#define LWIPG_HEAP_SLACK	64
+
+extern u8_t ram_heap[];		/* mem.c: this instance's heap */
+
+static bool
+lwipg_in_pool(memp_t t, const void *x)
+{
+	const struct memp_desc *d = memp_pools[t];
+	const u8_t *base = (const u8_t *)LWIP_MEM_ALIGN(d->base);
+
+	return (const u8_t *)x >= base && (const u8_t *)x < base +
+	    (size_t)d->num * (MEMP_SIZE + MEMP_ALIGN_SIZE(d->size));
+}
+
+/*
+ * The cross-instance debug check: whether p, a pbuf about to be freed
+ * by this instance, is this instance's own: from its PBUF_POOL or PBUF
+ * (reference) pool, from its heap (PBUF_RAM), or an rx pbuf wrapped by
+ * its own input handlers.  A pbuf of another copy would corrupt both
+ * copies' pools if freed here.
+ */
+bool
+lwipg_pbuf_mine(const struct pbuf *p)
+{
+	if (p->flags & PBUF_FLAG_IS_CUSTOM)
+		return lwipg_rx_pbuf_mine(p);
+	return lwipg_in_pool(MEMP_PBUF_POOL, p) ||
+	    lwipg_in_pool(MEMP_PBUF, p) ||
+	    ((const u8_t *)p >= ram_heap &&
+	    (const u8_t *)p < ram_heap + MEM_SIZE + LWIPG_HEAP_SLACK);
 }

@@ -18,7 +18,6 @@
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/libc.h"
-#include "kernel/shell.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4.h"
@@ -133,8 +132,8 @@ idle_us(uint64_t us)
 			cpu_relax();
 }
 
-static int
-cmd_ping(int argc, char **argv)
+int
+lwipg_cmd_ping(int argc, char **argv)
 {
 	uint32_t count = PING_DEFAULT_COUNT;
 	unsigned sent = 0, got = 0, i;
@@ -171,4 +170,3 @@ cmd_ping(int argc, char **argv)
 	printk("%u packets transmitted, %u received\n", sent, got);
 	return got == sent ? 0 : -1;
 }
-SHELL_CMD(ping, "ping <a.b.c.d> [count]: ICMP echo from the guest", cmd_ping);

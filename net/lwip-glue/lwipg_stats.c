@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_stats.c: `netstat -s` for the stack.  In this order:
+ * lwipg_stats.c: `netstat -s` for one lwIP instance (net/stack/ picks
+ * the instance of the vnet asked for).  In this order:
  *
+ *   lwip: instance vnet <k> foreign <n>        the vnet this instance
+ *                                               serves; another
+ *                                               instance's pbufs or
+ *                                               interfaces refused
  *   lwip: rx zero-copy <n> copied <n> ...     the glue's input counters,
  *                                               with the Ethernet layer's
  *                                               runts and unknown types
@@ -28,6 +33,8 @@
  *   lwip: memp <pool> avail <n> used <n> max <n> err <n>    per pool
  *   lwip: assertions <n> core-lock-checks <n>
  *   lwip: core-lock acquires <n> contended <n> wait-us <n>
+ *   lwip: stack no-instance-drops <n>         (net/stack/: frames of a
+ *                                               vnet without a stack)
  *
  * Pool names are lwIP's memp_t identifiers (memp_std.h) in lower case:
  * raw_pcb, udp_pcb, tcp_pcb, tcp_pcb_listen, tcp_seg, reassdata,
@@ -54,7 +61,6 @@
 #include "lwip/stats.h"
 #include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
-#include "net/lwip-glue/lwipg_api.h"
 #include "net/netisr/netisr.h"
 
 #if !LWIP_STATS || !MEM_STATS || !MEMP_STATS
@@ -187,6 +193,8 @@ lwipg_print_stats(void)
 	size_t i;
 
 	lwipg_snapshot(&sn);
+	printk("lwip: instance vnet %u foreign %lu\n", lwipg_vnet,
+	    sn.sn_glue.ls_foreign);
 	printk("lwip: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
 	    "unknown-ethertype %lu tx-busy %lu\n", sn.sn_glue.ls_zero_copy,
 	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_ether.es_runts,

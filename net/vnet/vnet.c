@@ -16,6 +16,8 @@
  *   vnet K stop      netisr_unregister_vnet() for each of K's protocols:
  *                    K stops answering, its queued packets are purged
  *   vnet K start     netisr_register_vnet() for each: K answers again
+ *   vnet K <cmd ...> runs a shell command in K (curvnet = K): arp, ping,
+ *                    iperf3 and netstat -s then show K's stack
  *
  * Output:
  *   vnet <k>: interfaces <name>[,<name>...]|- protocols <p>=on|off ...
@@ -138,6 +140,22 @@ vnet_switch(unsigned vnet, bool on)
 	return first;
 }
 
+/*
+ * Runs a shell command with the shell's CPU in vnet (curvnet), as
+ * FreeBSD's jexec runs one in a jail's vnet: the stack's commands
+ * (arp, ping, iperf3, netstat -s) then act on that vnet's stack.
+ */
+static int
+vnet_exec(unsigned vnet, int argc, char **argv)
+{
+	int err;
+
+	CURVNET_SET(vnet);
+	err = shell_run(argc, argv);
+	CURVNET_RESTORE();
+	return err;
+}
+
 static int
 cmd_vnet(int argc, char **argv)
 {
@@ -149,20 +167,23 @@ cmd_vnet(int argc, char **argv)
 				vnet_print(vnet);
 		return 0;
 	}
-	if (argc != 3 || (strcmp(argv[2], "stop") != 0 &&
-	    strcmp(argv[2], "start") != 0))
-		goto usage;
-	if (kstrtou32(argv[1], VNET_ID_PARSE_MAX, &vnet) != 0)
+	if (argc < 3 || kstrtou32(argv[1], VNET_ID_PARSE_MAX, &vnet) != 0)
 		goto usage;
 	if (!vnet_exists(vnet)) {
 		printk("vnet: no vnet %u (vnets with interfaces, and 0)\n",
 		    vnet);
 		return -ENOENT;
 	}
-	return vnet_switch(vnet, strcmp(argv[2], "start") == 0);
+	if (argc == 3 && strcmp(argv[2], "stop") == 0)
+		return vnet_switch(vnet, false);
+	if (argc == 3 && strcmp(argv[2], "start") == 0)
+		return vnet_switch(vnet, true);
+	if (strcmp(argv[2], "vnet") == 0)
+		goto usage;		/* one vnet at a time */
+	return vnet_exec(vnet, argc - 2, argv + 2);
 usage:
-	printk("usage: vnet [<id> stop|start]\n");
+	printk("usage: vnet [<id> stop|start|<command> [<arg>...]]\n");
 	return -EINVAL;
 }
 SHELL_CMD(vnet, "virtual stacks: list; <id> stop|start switches its "
-    "protocols in netisr", cmd_vnet);
+    "protocols in netisr; <id> <command> runs a command in it", cmd_vnet);

@@ -89,7 +89,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg.h"
-#include "net/lwip-glue/lwipg_api.h"
+#include "net/lwip-glue/lwipg_inst.h"
 #include "net/netisr/netisr.h"
 #include "tests/fuzz/fuzz_frames.h"
 #include "tests/fuzz/fuzz_shim.h"

@@ -263,7 +263,7 @@ kstrtou32(const char *s, uint32_t max, uint32_t *out)
 
 /* net/netstat.c (the shell's, not built here): net_init() registers with it. */
 void
-netstat_set_stack_printer(void (*fn)(void))
+netstat_set_stack_printer(void (*fn)(unsigned vnet))
 {
 	(void)fn;
 }

@@ -7,7 +7,9 @@
 #
 # lwipg_sys.c is the one glue file left out: fuzz_shim.c stands in for it
 # (and for net/netstat.c's registration and net/vnet/vnet.c's listing,
-# the shell's).  net/if/ and
+# the shell's).  The glue is not copied here: one instance, whose
+# descriptor net/stack/stack.c finds in the section lwip_insts as in the
+# kernel (stack_cmds.c, the shell's, is left out).  net/if/ and
 # net/net_init.c come in whole: fuzz_vtnet.c registers as an interface.
 #
 # -idirafter, not -I: net/lwip-glue/include has the freestanding kernel's
@@ -19,8 +21,9 @@
 HOST_STACK_LWIP := third_party/lwip/src
 HOST_STACK_SRCS := tests/fuzz/fuzz_shim.c tests/fuzz/fuzz_vtnet.c \
 	$(filter-out net/lwip-glue/lwipg_sys.c,$(wildcard net/lwip-glue/*.c)) \
-	$(wildcard net/if/*.c) net/net_init.c \
+	$(wildcard net/if/*.c) net/net_init.c net/stack/stack.c \
 	net/netisr/netisr.c net/netisr/netisr_ctl.c net/netisr/netmsg.c \
+	net/netisr/netisr_vnet.c \
 	net/netisr/rss.c net/netisr/netisr_flow.c net/netisr/toeplitz.c \
 	tests/unit/netisr_host.c kernel/printf.c kernel/cmdline.c \
 	kernel/cmdline_addr.c \

@@ -13,8 +13,9 @@ Proves, on one boot at -smp 2 with two queue pairs in a namespace:
 - netisr's identity holds on every workstream (`netstat -Q`: Disp'd +
   HDisp'd + Queued = Handled + Len + Purged), the stack's pools are back
   at their idle baseline (`netstat -s`) and nothing panicked;
-- bad arguments: `vnet 1 stop` (no such vnet), `vnet x stop`, `vnet 0
-  halt` are refused with their messages and change nothing.
+- bad arguments: `vnet 1 stop` (no such vnet), `vnet x stop`, `vnet 0`,
+  a nested `vnet 0 vnet ..`, and `vnet 0 halt` (runs the unknown command
+  halt in vnet 0) are refused with their messages and change nothing.
 """
 
 import re
@@ -93,8 +94,12 @@ def test_vnet_stop_start(qemu, netns):
 
     assert con.run("vnet 1 stop") == [
         "vnet: no vnet 1 (vnets with interfaces, and 0)"]
-    assert con.run("vnet x stop") == ["usage: vnet [<id> stop|start]"]
-    assert con.run("vnet 0 halt") == ["usage: vnet [<id> stop|start]"]
+    usage = "usage: vnet [<id> stop|start|<command> [<arg>...]]"
+    assert con.run("vnet x stop") == [usage]
+    assert con.run("vnet 0") == [usage]
+    assert con.run("vnet 0 vnet 0 arp") == [usage]
+    # Anything else after the id is a command run in that vnet.
+    assert con.run("vnet 0 halt") == ["unknown command 'halt' (try help)"]
     assert vnets(con)[0]["protos"] == {"ip": "on", "arp": "on",
                                        "ip6": "on"}
     _, _, ws = test_netisr.netstat_q(con)

@@ -93,7 +93,7 @@ const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1	/* device offloads (lwipg_csum.c) */
 #define LWIP_NETIF_STATUS_CALLBACK	1	/* address changes (DHCP) */
 #define LWIP_NETIF_LINK_CALLBACK	1	/* link changes from the driver */
-#define LWIP_SINGLE_NETIF		1	/* vtnet0 only: cheaper routing */
+#define LWIP_SINGLE_NETIF		0	/* every interface of the vnet */
 
 /*
  * Statistics, shown by `netstat -s` (lwipg_stats.c), which prints them
