@@ -128,6 +128,7 @@ kmain(int kind, uint32_t info)
 	console_irq_init();
 	netisr_kern_init();		/* workstreams, flow -> CPU table */
 	toeplitz_init_default();	/* before any CPU hashes */
+	net_reserve();			/* the stack's memory, before NICs' */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
 	if (ifnet_count() == 0 && vtnet_nomem_need_kib() != 0)

@@ -14,7 +14,9 @@
  *   net/netisr/       the dispatcher every frame goes through
  *   drivers/          NICs, registered with if_attach()
  *
- * net_init() runs after the drivers attached (pci_attach_drivers):
+ * net_reserve() runs before the drivers attach: vnet 0's stack takes
+ * its memory (the lwIP heap) first, as the drivers size their rings from
+ * what is left.  net_init() runs after they attached:
  *  1. the Ethernet handler (NETISR_ETHER) is registered by net/if, and the
  *     stack's protocols (ARP, IP, IPv6) by net/stack (enabled in vnet 0);
  *  2. each interface, in index order, gets its addresses and its vnet
@@ -126,6 +128,18 @@ net_print_if(struct ifnet *ifp, void *arg)
 	net_if_fields(ifp, f, sizeof(f));
 	printk("iface %s vnet=%u queues=%u %s\n", ifp->if_name, ifp->if_vnet,
 	    ifp->if_nqueues, f);
+}
+
+/*
+ * Takes the memory the default stack (vnet 0) needs before the drivers
+ * attach and size their rings from what is free.  Boot, CPU 0.
+ */
+void
+net_reserve(void)
+{
+	if (stack_reserve() != 0)
+		printk("lwip: no memory for vnet 0's heap; the stack will "
+		    "not start\n");
 }
 
 /*

@@ -11,6 +11,7 @@
 
 #define NET_READY_MAX	96	/* "queues=.. ip=.. mac=.." */
 
+void	net_reserve(void);
 int	net_init(void);
 void	net_ready_string(char *buf, size_t len);
 

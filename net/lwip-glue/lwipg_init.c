@@ -16,6 +16,7 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
+#include "kernel/kmem.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "lwip/dhcp.h"
@@ -25,15 +26,38 @@
 #include "net/lwip-glue/lwipg.h"
 
 unsigned lwipg_vnet;
+unsigned char *lwipg_heap;	/* LWIP_RAM_HEAP_POINTER (lwipopts.h) */
 
 /*
- * Starts the instance for vnet: lwIP, its services and its timers.
- * Interfaces come afterwards (lwipg_attach).  Boot, CPU 0; no lock held.
+ * Allocates the instance's heap if it has none yet.  Boot, CPU 0:
+ * net_reserve() calls it for vnet 0's instance before the drivers size
+ * their rings (as when the heap was in .bss); the other instances' heaps
+ * come from what is left when they start.
+ */
+static int
+lwipg_reserve(void)
+{
+	if (lwipg_heap == NULL)
+		lwipg_heap = kmem_alloc(LWIPG_HEAP_BYTES);
+	return lwipg_heap != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * Starts the instance for vnet: its heap, lwIP, its services and its
+ * timers.  Interfaces come afterwards (lwipg_attach).  Boot, CPU 0; no
+ * lock held.
  */
 static int
 lwipg_start(unsigned vnet)
 {
+	int err;
+
 	lwipg_vnet = vnet;
+	if ((err = lwipg_reserve()) != 0) {
+		printk("lwip: vnet %u: no memory for its %u KiB heap\n", vnet,
+		    LWIPG_HEAP_BYTES / 1024);
+		return err;
+	}
 	lwipg_core_lock();
 	lwip_init();
 	lwipg_apps_init();
@@ -293,6 +317,7 @@ lwipg_foreign_count(void)
  */
 const struct lwipg_inst lwip_inst
     __attribute__((used, section("lwip_insts"), aligned(8))) = {
+	.li_reserve = lwipg_reserve,
 	.li_start = lwipg_start,
 	.li_attach = lwipg_attach,
 	.li_dhcp_bound = lwipg_dhcp_bound,

@@ -324,12 +324,6 @@ lwipg_netif_init(struct ifnet *ifp, const struct lwipg_ifcfg *cfg)
 	return 0;
 }
 
-/* Room past MEM_SIZE in lwIP's heap array: its two struct mem headers
- * and alignment (mem.c's SIZEOF_STRUCT_MEM is private to it). */
-#define LWIPG_HEAP_SLACK	64
-
-extern u8_t ram_heap[];		/* mem.c: this instance's heap */
-
 static bool
 lwipg_in_pool(memp_t t, const void *x)
 {
@@ -354,6 +348,6 @@ lwipg_pbuf_mine(const struct pbuf *p)
 		return lwipg_rx_pbuf_mine(p);
 	return lwipg_in_pool(MEMP_PBUF_POOL, p) ||
 	    lwipg_in_pool(MEMP_PBUF, p) ||
-	    ((const u8_t *)p >= ram_heap &&
-	    (const u8_t *)p < ram_heap + MEM_SIZE + LWIPG_HEAP_SLACK);
+	    ((const u8_t *)p >= lwipg_heap &&
+	    (const u8_t *)p < lwipg_heap + LWIPG_HEAP_BYTES);
 }

@@ -163,6 +163,18 @@ stack_init(void)
 	return 0;
 }
 
+/*
+ * Takes the memory vnet 0's stack needs, before the drivers size their
+ * rings from what is free.  Boot, CPU 0, before pci_attach_drivers.
+ */
+int
+stack_reserve(void)
+{
+	if (stack_ninsts() == 0)
+		return -ENODEV;
+	return __lwip_insts_start[0].li_reserve();
+}
+
 /* Starts vnet's instance and enables its protocols there.  Boot. */
 static int
 stack_start(unsigned vnet)

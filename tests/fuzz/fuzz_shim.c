@@ -27,6 +27,7 @@
 #include "kernel/coreloop.h"
 #include "kernel/kassert.h"
 #include "kernel/kernel.h"
+#include "kernel/kmem.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "lwip/priv/tcp_priv.h"
@@ -257,6 +258,14 @@ kstrtou32(const char *s, uint32_t max, uint32_t *out)
 	}
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/* ---- kernel/kmem.c: the instance's lwIP heap (lwipg_init.c) -------------- */
+
+void *
+kmem_alloc(size_t size)
+{
+	return malloc(size);
 }
 
 /* ---- bring-up --------------------------------------------------------------- */

@@ -22,6 +22,7 @@
  * at a time; nothing here is shared with the other copies.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lwip/etharp.h"
@@ -47,6 +48,9 @@ struct li_frame {
 
 static struct netif li_netif;
 static int li_started;			/* lwip_init() ran */
+/* LWIP_RAM_HEAP_POINTER (lwipopts.h): each copy's own heap, as the
+ * kernel's lwipg_init.c allocates it when an instance starts. */
+unsigned char *lwipg_heap;
 static unsigned li_ntx;			/* frames sent since the clear */
 static struct li_frame li_tx[LWIP_INST_TX_MAX];
 
@@ -86,6 +90,9 @@ li_init(const uint8_t ip[4], const uint8_t mac[6])
 	ip4_addr_t addr, mask, gw;
 
 	if (!li_started) {
+		if (lwipg_heap == NULL &&
+		    (lwipg_heap = malloc(LWIPG_HEAP_BYTES)) == NULL)
+			return -ENOMEM;
 		lwip_init();
 		li_started = 1;
 	} else {

@@ -23,6 +23,17 @@ void lwipg_assert_core_locked(void);
 
 #define MEM_ALIGNMENT			8	/* x86_64 pointers and u64 */
 #define MEM_SIZE			(4 * 1024 * 1024) /* copied tx data, 16 x 256K */
+/*
+ * The heap is allocated when an instance starts (lwipg_init.c), not in
+ * .bss: an instance no vnet uses (LWIP_VNETS copies are linked in) then
+ * costs no heap.  LWIPG_HEAP_SLACK covers mem.c's two struct mem headers
+ * and the alignment mem_init applies (SIZEOF_STRUCT_MEM is private to
+ * mem.c; it is 16 bytes here).
+ */
+#define LWIP_RAM_HEAP_POINTER		lwipg_heap
+extern unsigned char *lwipg_heap;
+#define LWIPG_HEAP_SLACK		64
+#define LWIPG_HEAP_BYTES		(MEM_SIZE + LWIPG_HEAP_SLACK)
 #define MEMP_NUM_PBUF			1024	/* zero-copy tx references */
 #define MEMP_NUM_TCP_PCB		64	/* 16 echo + 8 iperf3 + TIME_WAIT */
 #define MEMP_NUM_TCP_PCB_LISTEN		16	/* echo, discard, iperf2, iperf3 */
