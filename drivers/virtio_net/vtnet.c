@@ -137,6 +137,9 @@ static const struct {
 	{ VIRTIO_F_INDIRECT_DESC, "INDIRECT_DESC" }, { VTNET_F_MTU, "MTU" },
 };
 
+_Static_assert(VTNET_MAX_UNITS <= IF_MAX,
+    "every unit that attaches gets an ifnet (net/if/if.h)");
+
 static struct vtnet_softc vtnet_sc[VTNET_MAX_UNITS];
 static unsigned vtnet_nunits;		/* units handed out, failed ones too */
 static uint32_t vtnet_refused;		/* devices past VTNET_MAX_UNITS */
