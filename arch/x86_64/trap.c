@@ -99,6 +99,18 @@ vector_alloc(const char *owner, uint32_t cpu)
 	return v;
 }
 
+/*
+ * Device vectors vector_alloc() can still hand out, so a driver can size
+ * itself (fewer queues) before it takes any.
+ */
+int
+vector_avail(void)
+{
+	int next = __atomic_load_n(&vector_next, __ATOMIC_RELAXED);
+
+	return next > VEC_DYN_LAST ? 0 : VEC_DYN_LAST + 1 - next;
+}
+
 /* Calls fn for every allocated vector (for `cpus`). */
 void
 vector_foreach(void (*fn)(int vec, const char *owner, uint32_t cpu,

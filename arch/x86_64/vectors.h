@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 int	vector_alloc(const char *owner, uint32_t cpu);
+int	vector_avail(void);
 void	vector_foreach(void (*fn)(int vec, const char *owner, uint32_t cpu,
 	    uint64_t count));
 

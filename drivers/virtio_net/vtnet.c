@@ -9,7 +9,8 @@
  *  2. N = min(CPUs, max_virtqueue_pairs, virtio_net.queues) pairs; queue
  *     pair k belongs to its CPU by netisr_rss_queue_cpu (net/netisr/rss.h);
  *  3. MSI-X: per queue an rx and a tx vector aimed at that CPU, and a
- *     config vector on CPU 0, all from vector_alloc();
+ *     config vector on CPU 0, all from vector_alloc() (fewer pairs if
+ *     fewer vectors are left; none left for one pair: not attached);
  *  4. rings, rx buffers (pre-posted, so no queue is ever empty), the
  *     control queue; DRIVER_OK;
  *  5. with RSS: RSS_CONFIG (Microsoft key, IPv4/TCPv4/UDPv4/IPv6/TCPv6/
@@ -24,14 +25,23 @@
  * (if_attach, net/if/if.h) as vs_ifnet: name, MAC, MTU, capabilities and
  * vtnet_ifnet_ops.  The stack reaches the driver only through that; the
  * driver reaches the stack only through if_input() and
- * if_link_state_change().  vtnet0 is this file's, for the driver's own
- * shell commands.
+ * if_link_state_change().
+ *
+ * Every virtio-net device gets a unit, in PCI scan order, and the softc
+ * vtnet_sc[unit] (vtnet.h); a device past VTNET_MAX_UNITS is refused
+ * with one line and counted (`vtnet units`).  Interrupts find their queue
+ * or device by vector (vtnet_vec_rxq, vtnet_vec_txq, vtnet_vec_sc), so the
+ * handlers serve every device; one config poller on CPU 0 serves them
+ * all, looking only at the devices whose config interrupt fired.
  *
  * Control commands themselves run in vtnet_ctrl.c; a command that times
  * out stays the device's: its buffer is not reused until the device
  * returns it.
  *
- * Locking: see vtnet.h.  vs_ctrl_lock serialises control commands.
+ * Locking: see vtnet.h.  vs_ctrl_lock serialises control commands.  The
+ * unit array, its count and the vector tables are written by attach on
+ * the BSP before the devices' interrupts are enabled, and only read
+ * afterwards.
  */
 #include <stddef.h>
 
@@ -69,7 +79,7 @@
 #define VTNET_MTU_MAX \
 	(VTNET_RX_BUF_SIZE - VTNET_HDR_LEN_HASH - VTNET_ETHER_VLAN_HLEN)
 #define VTNET_MAC_LOCAL		0x02	/* locally administered bit */
-#define VTNET_NAME_MAX		24
+#define VTNET_VEC_NAME_MAX	24	/* "vtnet7-config", "vtnet7-rx15" */
 #define VTNET_MIN_VECTORS	3	/* rx0, tx0, config */
 
 /* RSS hash types (5.1.6.4.3.1). */
@@ -127,11 +137,37 @@ static const struct {
 	{ VIRTIO_F_INDIRECT_DESC, "INDIRECT_DESC" }, { VTNET_F_MTU, "MTU" },
 };
 
-struct vtnet_softc *vtnet0;
-static struct vtnet_softc vtnet_sc0;
+_Static_assert(VTNET_MAX_UNITS <= IF_MAX,
+    "every unit that attaches gets an ifnet (net/if/if.h)");
+
+static struct vtnet_softc vtnet_sc[VTNET_MAX_UNITS];
+static unsigned vtnet_nunits;		/* units handed out, failed ones too */
+static uint32_t vtnet_refused;		/* devices past VTNET_MAX_UNITS */
 static struct vtnet_rxq *vtnet_vec_rxq[TRAP_NVECTORS];
 static struct vtnet_txq *vtnet_vec_txq[TRAP_NVECTORS];
-static int vtnet_config_bit;
+static struct vtnet_softc *vtnet_vec_sc[TRAP_NVECTORS];	/* config */
+static int vtnet_config_bit = -1;	/* CPU 0's poller, for every unit */
+
+/* Unit u's softc, attached or not (its vs_attached says), or NULL. */
+struct vtnet_softc *
+vtnet_unit(unsigned u)
+{
+	return u < vtnet_nunits ? &vtnet_sc[u] : NULL;
+}
+
+/* Units handed out: every virtio-net device found, up to the limit. */
+unsigned
+vtnet_unit_count(void)
+{
+	return vtnet_nunits;
+}
+
+/* Devices refused because VTNET_MAX_UNITS were already there. */
+uint32_t
+vtnet_units_refused(void)
+{
+	return vtnet_refused;
+}
 
 /* Zeroed, page-aligned, physically contiguous memory for a ring part. */
 void *
@@ -206,28 +242,44 @@ vtnet_tx_intr(struct trapframe *tf)
 	lapic_eoi();
 }
 
+/* A device's config change: note which device, wake CPU 0's poller. */
 static void
 vtnet_config_intr(struct trapframe *tf)
 {
-	(void)tf;
+	struct vtnet_softc *sc = vtnet_vec_sc[tf->tf_vector];
+
+	__atomic_store_n(&sc->vs_config_pending, true, __ATOMIC_RELEASE);
 	coreloop_mark_pending(percpu_get(0), 1u << vtnet_config_bit);
 	lapic_eoi();
 }
 
-/* CPU 0's config poller: notices link changes (5.1.4.2). */
-static bool
-vtnet_config_poll(void *arg)
+/* One device's link status (5.1.4.2), on CPU 0. */
+static void
+vtnet_config_check(struct vtnet_softc *sc)
 {
-	struct vtnet_softc *sc = arg;
 	bool up;
 
 	if (!virtio_has(&sc->vs_vp, VTNET_F_STATUS))
-		return false;
+		return;
 	up = (cfg16(sc, VTNET_CFG_STATUS) & VTNET_S_LINK_UP) != 0;
 	if (up != sc->vs_ifnet.if_link_up) {
-		printk("vtnet0: link %s\n", up ? "up" : "down");
+		printk("%s: link %s\n", vtnet_name(sc), up ? "up" : "down");
 		if_link_state_change(&sc->vs_ifnet, up);
 	}
+}
+
+/* CPU 0's config poller: the devices whose config interrupt fired. */
+static bool
+vtnet_config_poll(void *arg)
+{
+	unsigned u;
+
+	(void)arg;
+	for (u = 0; u < vtnet_nunits; u++)
+		if (vtnet_sc[u].vs_attached &&
+		    __atomic_exchange_n(&vtnet_sc[u].vs_config_pending, false,
+		    __ATOMIC_ACQ_REL))
+			vtnet_config_check(&vtnet_sc[u]);
 	return false;
 }
 
@@ -303,7 +355,7 @@ vtnet_log_features(struct vtnet_softc *sc)
 	char line[PRINTK_LINE_MAX];
 	size_t i, n = 0;
 
-	n += ksnprintf(line, sizeof(line), "vtnet0: features");
+	n += ksnprintf(line, sizeof(line), "%s: features", vtnet_name(sc));
 	for (i = 0; i < nitems(vtnet_feature_names); i++)
 		if (virtio_has(&sc->vs_vp, vtnet_feature_names[i].fn_bit) &&
 		    n < sizeof(line))
@@ -339,7 +391,7 @@ vtnet_setup_pair(struct vtnet_softc *sc, uint16_t k)
 	struct vtnet_txq *txq = &sc->vs_txq[k];
 	uint32_t cpu = netisr_rss_queue_cpu(k, ncpus_online());
 	struct percpu *pc = percpu_get(cpu);
-	char name[VTNET_NAME_MAX];
+	char name[VTNET_VEC_NAME_MAX];
 	int err;
 
 	rxq->vrx_sc = sc;
@@ -350,9 +402,9 @@ vtnet_setup_pair(struct vtnet_softc *sc, uint16_t k)
 	txq->vtx_id = k;
 	txq->vtx_cpu = cpu;
 	txq->vtx_pc = pc;
-	ksnprintf(name, sizeof(name), "vtnet0-rx%u", k);
+	ksnprintf(name, sizeof(name), "%s-rx%u", vtnet_name(sc), k);
 	rxq->vrx_vector = vector_alloc(name, cpu);
-	ksnprintf(name, sizeof(name), "vtnet0-tx%u", k);
+	ksnprintf(name, sizeof(name), "%s-tx%u", vtnet_name(sc), k);
 	txq->vtx_vector = vector_alloc(name, cpu);
 	if (rxq->vrx_vector < 0 || txq->vtx_vector < 0)
 		return -ENOSPC;
@@ -379,14 +431,19 @@ vtnet_setup_config_intr(struct vtnet_softc *sc)
 {
 	struct percpu *pc0 = percpu_get(0);
 	uint16_t entry = (uint16_t)(2 * sc->vs_nqueues);
+	char name[VTNET_VEC_NAME_MAX];
 	int err;
 
-	sc->vs_config_vector = vector_alloc("vtnet0-config", 0);
+	ksnprintf(name, sizeof(name), "%s-config", vtnet_name(sc));
+	sc->vs_config_vector = vector_alloc(name, 0);
 	if (sc->vs_config_vector < 0)
 		return -ENOSPC;
-	vtnet_config_bit = coreloop_add_poller(pc0, vtnet_config_poll, sc);
+	if (vtnet_config_bit < 0)	/* the first device's attach */
+		vtnet_config_bit = coreloop_add_poller(pc0, vtnet_config_poll,
+		    NULL);
 	if (vtnet_config_bit < 0)
 		return -ENOSPC;
+	vtnet_vec_sc[sc->vs_config_vector] = sc;
 	trap_register((unsigned)sc->vs_config_vector, vtnet_config_intr);
 	if ((err = pci_msix_set(&sc->vs_msix, entry,
 	    (uint8_t)sc->vs_config_vector, pc0->pc_apic_id)) != 0)
@@ -410,8 +467,9 @@ vtnet_read_config(struct vtnet_softc *sc)
 	sc->vs_mtu = virtio_has(&sc->vs_vp, VTNET_F_MTU) ?
 	    cfg16(sc, VTNET_CFG_MTU) : VTNET_MTU_DEFAULT;
 	if (sc->vs_mtu > VTNET_MTU_MAX || sc->vs_mtu < VTNET_MTU_MIN) {
-		printk("vtnet0: device MTU %u outside %u..%u (what one rx "
-		    "buffer holds); using %u\n", sc->vs_mtu, VTNET_MTU_MIN,
+		printk("%s: device MTU %u outside %u..%u (what one rx "
+		    "buffer holds); using %u\n", vtnet_name(sc), sc->vs_mtu,
+		    VTNET_MTU_MIN,
 		    VTNET_MTU_MAX, sc->vs_mtu > VTNET_MTU_MAX ? VTNET_MTU_MAX :
 		    VTNET_MTU_MIN);
 		sc->vs_mtu = sc->vs_mtu > VTNET_MTU_MAX ? VTNET_MTU_MAX :
@@ -432,7 +490,8 @@ vtnet_read_config(struct vtnet_softc *sc)
 		    VTNET_RSS_WANTED;
 		if (cfg8(sc, VTNET_CFG_RSS_KEY_MAX) < VTNET_RSS_KEY_LEN ||
 		    cfg16(sc, VTNET_CFG_RSS_TBL_MAX) < NETISR_RSS_BUCKETS) {
-			printk("vtnet0: device RSS limits too small; RSS off\n");
+			printk("%s: device RSS limits too small; RSS off\n",
+			    vtnet_name(sc));
 			sc->vs_rss = false;
 		}
 	}
@@ -450,7 +509,6 @@ vtnet_ifnet_attach(struct vtnet_softc *sc)
 {
 	struct ifnet *ifp = &sc->vs_ifnet;
 
-	ksnprintf(ifp->if_name, sizeof(ifp->if_name), "vtnet0");
 	memcpy(ifp->if_mac, sc->vs_mac, sizeof(ifp->if_mac));
 	ifp->if_mtu = sc->vs_mtu;
 	ifp->if_capabilities = (sc->vs_csum ? IFCAP_TXCSUM : 0) |
@@ -464,21 +522,57 @@ vtnet_ifnet_attach(struct vtnet_softc *sc)
 	return if_attach(ifp);
 }
 
+/*
+ * Trims the queue pairs to the device's MSI-X entries and to the vectors
+ * left (2N + 1: an rx and a tx vector per pair, one for config changes;
+ * several devices share the CPUs' vectors).  Returns 0, or -ENOSPC
+ * (printed) when not even one pair fits.
+ */
 static int
-vtnet_attach(struct pci_dev *pd)
+vtnet_fit_vectors(struct vtnet_softc *sc)
 {
-	struct vtnet_softc *sc = &vtnet_sc0;
+	int left = vector_avail();
+	uint16_t want;
+
+	/* Entries 0 .. 2N-1 for the queues and 2N for config changes. */
+	while (2 * sc->vs_nqueues + 1 > sc->vs_msix.pm_nvec) {
+		sc->vs_nqueues--;
+		printk("%s: only %u MSI-X vectors; using %u queue pairs\n",
+		    vtnet_name(sc), sc->vs_msix.pm_nvec, sc->vs_nqueues);
+	}
+	if (left < VTNET_MIN_VECTORS) {
+		printk("%s: only %d interrupt vectors left, %d needed (rx0, "
+		    "tx0, config); not attached\n", vtnet_name(sc), left,
+		    VTNET_MIN_VECTORS);
+		return -ENOSPC;
+	}
+	if (2 * sc->vs_nqueues + 1 > left) {
+		want = sc->vs_nqueues;
+		sc->vs_nqueues = (uint16_t)((left - 1) / 2);
+		printk("%s: only %d interrupt vectors left; using %u of %u "
+		    "queue pairs\n", vtnet_name(sc), left, sc->vs_nqueues,
+		    want);
+	}
+	return 0;
+}
+
+/*
+ * Brings the device up as sc (named, unit set).  On failure the device is
+ * marked FAILED; its memory stays (the device may have seen it).
+ */
+static int
+vtnet_attach_unit(struct vtnet_softc *sc, struct pci_dev *pd)
+{
+	const char *name = vtnet_name(sc);
 	uint16_t k;
 	int err;
 
-	if (vtnet0 != NULL)
-		return -EBUSY;		/* one NIC for now */
 	if ((err = virtio_pci_attach(pd, &sc->vs_vp)) != 0) {
-		printk("vtnet0: no modern virtio interface (%d)\n", err);
+		printk("%s: no modern virtio interface (%d)\n", name, err);
 		return err;
 	}
 	if ((err = vtnet_negotiate(sc)) != 0) {
-		printk("vtnet0: feature negotiation failed (%d)\n", err);
+		printk("%s: feature negotiation failed (%d)\n", name, err);
 		goto fail;
 	}
 	vtnet_read_config(sc);
@@ -486,32 +580,28 @@ vtnet_attach(struct pci_dev *pd)
 	sc->vs_nqueues = vtnet_pick_queues(sc);
 	if ((err = pci_msix_init(pd, &sc->vs_msix)) != 0 ||
 	    sc->vs_msix.pm_nvec < VTNET_MIN_VECTORS) {
-		printk("vtnet0: needs MSI-X with at least %d vectors\n",
+		printk("%s: needs MSI-X with at least %d vectors\n", name,
 		    VTNET_MIN_VECTORS);
 		err = -ENODEV;
 		goto fail;
 	}
-	/* Entries 0 .. 2N-1 for the queues and 2N for config changes. */
-	while (2 * sc->vs_nqueues + 1 > sc->vs_msix.pm_nvec) {
-		sc->vs_nqueues--;
-		printk("vtnet0: only %u MSI-X vectors; using %u queue pairs\n",
-		    sc->vs_msix.pm_nvec, sc->vs_nqueues);
-	}
+	if ((err = vtnet_fit_vectors(sc)) != 0)
+		goto fail;
 	if ((err = vtnet_size_for_memory(sc)) != 0)
 		goto fail;
 	for (k = 0; k < sc->vs_nqueues; k++)
 		if ((err = vtnet_setup_pair(sc, k)) != 0) {
-			printk("vtnet0: queue pair %u setup failed (%d)\n", k,
+			printk("%s: queue pair %u setup failed (%d)\n", name, k,
 			    err);
 			goto fail;
 		}
 	if ((err = vtnet_setup_config_intr(sc)) != 0) {
-		printk("vtnet0: config interrupt setup failed (%d)\n", err);
+		printk("%s: config interrupt setup failed (%d)\n", name, err);
 		goto fail;
 	}
 	if (virtio_has(&sc->vs_vp, VTNET_F_CTRL_VQ) &&
 	    (err = vtnet_ctrl_setup(sc)) != 0) {
-		printk("vtnet0: control queue setup failed (%d)\n", err);
+		printk("%s: control queue setup failed (%d)\n", name, err);
 		goto fail;
 	}
 	pci_msix_enable(&sc->vs_msix);
@@ -519,7 +609,7 @@ vtnet_attach(struct pci_dev *pd)
 	for (k = 0; k < sc->vs_nqueues; k++)
 		vtnet_rx_start(&sc->vs_rxq[k]);
 	if (sc->vs_rss && (err = vtnet_rss_config(sc)) != 0) {
-		printk("vtnet0: RSS_CONFIG failed (%d); RSS off\n", err);
+		printk("%s: RSS_CONFIG failed (%d); RSS off\n", name, err);
 		sc->vs_rss = false;
 	}
 	if (!sc->vs_rss && virtio_has(&sc->vs_vp, VTNET_F_MQ)) {
@@ -527,29 +617,54 @@ vtnet_attach(struct pci_dev *pd)
 
 		if ((err = vtnet_ctrl(sc, VTNET_CTRL_MQ,
 		    VTNET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs))) != 0) {
-			printk("vtnet0: VQ_PAIRS_SET %u failed (%d)\n", pairs,
+			printk("%s: VQ_PAIRS_SET %u failed (%d)\n", name, pairs,
 			    err);
 			goto fail;
 		}
 	}
-	printk("vtnet0: mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs "
-	    "(device max %u), rss %s, hash report %s, link %s\n",
+	printk("%s: mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pairs "
+	    "(device max %u), rss %s, hash report %s, link %s\n", name,
 	    sc->vs_mac[0], sc->vs_mac[1], sc->vs_mac[2], sc->vs_mac[3],
 	    sc->vs_mac[4], sc->vs_mac[5], sc->vs_nqueues, sc->vs_max_pairs,
 	    sc->vs_rss ? "on" : "off", sc->vs_hash ? "on" : "off",
 	    sc->vs_ifnet.if_link_up ? "up" : "down");
 	if ((err = vtnet_ifnet_attach(sc)) != 0) {
-		printk("vtnet0: if_attach failed (%d)\n", err);
+		printk("%s: if_attach failed (%d)\n", name, err);
 		goto fail;
 	}
 	vtnet_rx_watchdog_start(sc);
 	vtnet_tx_watchdog_start(sc);
 	vtnet_health_start(sc);
-	vtnet0 = sc;
+	sc->vs_attached = true;
 	return 0;
 fail:
 	virtio_pci_fail(&sc->vs_vp);
 	return err;
+}
+
+/*
+ * The PCI attach: the next unit, or a refusal past VTNET_MAX_UNITS.  A
+ * device that fails keeps its unit and softc: its vectors, pollers and
+ * rings may already be registered, so nothing is reused.
+ */
+static int
+vtnet_attach(struct pci_dev *pd)
+{
+	struct vtnet_softc *sc;
+
+	if (vtnet_nunits == VTNET_MAX_UNITS) {
+		vtnet_refused++;
+		printk("vtnet: virtio-net device at pci %02x:%02x.%u refused: "
+		    "at most %u devices (VTNET_MAX_UNITS); %u refused\n",
+		    pd->pd_bus, pd->pd_dev, pd->pd_fn, VTNET_MAX_UNITS,
+		    vtnet_refused);
+		return -ENOSPC;
+	}
+	sc = &vtnet_sc[vtnet_nunits];
+	sc->vs_unit = (uint16_t)vtnet_nunits++;
+	ksnprintf(sc->vs_ifnet.if_name, sizeof(sc->vs_ifnet.if_name),
+	    "vtnet%u", sc->vs_unit);
+	return vtnet_attach_unit(sc, pd);
 }
 
 static bool

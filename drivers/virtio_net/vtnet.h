@@ -20,15 +20,24 @@
  *	| 12 or 20 bytes   |                                      |
  *	+------------------+--------------------------------------+
  *
- * The stack sees the device only as vs_ifnet (net/if/if.h), registered
- * with if_attach() once the device runs; vtnet0 is for the driver's own
- * files.
+ * Several devices: every virtio-net device the PCI scan finds gets the
+ * next unit, 0 .. VTNET_MAX_UNITS - 1, in scan order, and with it one
+ * softc of vtnet.c's static array and the name vtnet<unit>, which every
+ * log line of the device carries (vtnet_name()).  A device that fails to
+ * attach keeps its unit (so the others' names do not depend on it); one
+ * past VTNET_MAX_UNITS is refused and counted.  Each device has its own
+ * queues, vectors, RSS table, control queue, watchdogs and health
+ * callout.  The stack sees a device only as its vs_ifnet (net/if/if.h),
+ * registered with if_attach() once the device runs; vtnet_unit() is for
+ * the driver's own files (the shell commands).
  *
  * Locking: vtnet_softc fields are written during attach on the BSP and
  * read-only afterwards, except vs_ifnet's link state (CPU 0's config
- * poller, through if_link_state_change) and the
- * control queue (vs_ctrl_lock).  An rx queue is touched only by its CPU.
- * A tx queue is touched under its vtx_lock.
+ * poller, through if_link_state_change), vs_config_pending (atomic: the
+ * config interrupt sets it, the poller clears it), the control queue
+ * (vs_ctrl_lock) and the watchdog and health state (CPU 0's callouts
+ * alone).  An rx queue is touched only by its CPU.  A tx queue is touched
+ * under its vtx_lock.
  */
 #ifndef DRIVERS_VIRTIO_NET_VTNET_H
 #define DRIVERS_VIRTIO_NET_VTNET_H
@@ -39,12 +48,14 @@
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio_pci.h"
 #include "drivers/virtio/virtqueue.h"
+#include "kernel/callout.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/workq.h"
 #include "net/if/if.h"
 #include "net/netisr/mbuf.h"
 
+#define VTNET_MAX_UNITS		8	/* devices: vtnet0 .. vtnet7 */
 #define VTNET_MAX_QUEUES	16
 #define VTNET_QUEUE_SIZE_MAX	256
 #define VTNET_RX_BUF_SIZE	2048
@@ -61,6 +72,8 @@
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
 #define VTNET_RX_SCARCE_DIV	4	/* copy below a quarter of the ring */
+/* Health state by queue: rx k at 2k, tx k at 2k+1, control last. */
+#define VTNET_HEALTH_NQ		(2 * VTNET_MAX_QUEUES + 1)
 
 /* Hash report types (5.1.6.4.1). */
 #define VTNET_HASH_IPV4		1
@@ -209,6 +222,8 @@ struct vtnet_txq {
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_softc {
+	uint16_t		vs_unit;	/* vtnet<unit>, PCI scan order */
+	bool			vs_attached;	/* running, in the ifnet table */
 	struct virtio_pci	vs_vp;
 	struct pci_msix		vs_msix;
 	uint8_t			vs_mac[VTNET_ETHER_ADDR_LEN];
@@ -238,9 +253,21 @@ struct vtnet_softc {
 
 	/* Link state: vs_ifnet.if_link_up, owned by CPU 0's config poller. */
 	int			vs_config_vector;
+	bool			vs_config_pending;	/* atomic: intr -> poll */
+
+	/* CPU 0's callouts, and what the health check already printed. */
+	struct callout		vs_rx_wd;
+	struct callout		vs_tx_wd;
+	struct callout		vs_health_co;
+	uint8_t			vs_health_seen[VTNET_HEALTH_NQ];
 };
 
-extern struct vtnet_softc *vtnet0;
+/* The device's name, vtnet<unit>: the prefix of every line it logs. */
+static inline const char *
+vtnet_name(const struct vtnet_softc *sc)
+{
+	return sc->vs_ifnet.if_name;
+}
 
 /* vtnet_rx.c */
 void	vtnet_rx_doorbell(struct vtnet_rxq *rxq);
@@ -284,6 +311,9 @@ void	vtnet_health_start(struct vtnet_softc *sc);
 void	vtnet_health_print(struct vtnet_softc *sc);
 
 /* vtnet.c */
+struct vtnet_softc *vtnet_unit(unsigned unit);
+unsigned vtnet_unit_count(void);
+uint32_t vtnet_units_refused(void);
 void	*vtnet_ring_alloc(size_t bytes);
 const char *vtnet_rss_key_hex(void);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * vtnet_cmds.c: the NIC's diagnostics: its part of `netstat -i` (per-queue
- * counters, vtnet_if_print_stats, the interface's ifo_print_stats; the
- * command itself is net/netstat.c's) and the `vtnet` command (rss, rings,
- * flows [clear], send <n>, msix, losekick).
+ * vtnet_cmds.c: the NICs' diagnostics: each one's part of `netstat -i`
+ * (per-queue counters, vtnet_if_print_stats, the interface's
+ * ifo_print_stats; the command itself is net/netstat.c's) and the `vtnet`
+ * command: `vtnet units` lists every device, and `vtnet [<unit>] rss |
+ * rings | flows [clear] | send <n> | msix | losekick` works on one, unit
+ * 0 unless a unit (`1` or `vtnet1`) comes first.
  *
  * Locking: the counters are read racily (each is written by one CPU);
  * `vtnet send` transmits from the shell's CPU through the normal path.
@@ -74,8 +76,8 @@ netstat_i_drops(struct vtnet_softc *sc)
 	for (r = 1; r < VTNET_RXE_COUNT; r++)
 		n += (size_t)ksnprintf(line + n, sizeof(line) - n, " %s %lu",
 		    vtnet_rxe_name(r), hdr[r]);
-	printk("vtnet0: rx drops%s oversize %lu refill %lu\n", line,
-	    oversize, refill);
+	printk("%s: rx drops%s oversize %lu refill %lu\n", vtnet_name(sc),
+	    line, oversize, refill);
 }
 
 static void
@@ -94,8 +96,9 @@ netstat_i(struct vtnet_softc *sc)
 		const struct vtnet_txq *x = &sc->vs_txq[q];
 
 		idrops = vtnet_rxq_drops(r);
-		printk("vtnet0 %5u %3u %5d %5d %10lu %12lu %6lu %10lu %12lu "
-		    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", q, r->vrx_cpu,
+		printk("%-6s %5u %3u %5d %5d %10lu %12lu %6lu %10lu %12lu "
+		    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", vtnet_name(sc), q,
+		    r->vrx_cpu,
 		    r->vrx_vector, x->vtx_vector, r->vrx_packets,
 		    r->vrx_bytes, idrops, x->vtx_packets, x->vtx_bytes,
 		    x->vtx_drops, r->vrx_intrs + x->vtx_intrs, r->vrx_polls,
@@ -114,15 +117,16 @@ netstat_i(struct vtnet_softc *sc)
 		t.t_csum += r->vrx_csum_valid + x->vtx_csum;
 		t.t_hashed += r->vrx_hashed;
 	}
-	printk("vtnet0 total   -     -     - %10lu %12lu %6lu %10lu %12lu "
-	    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", t.t_ipkts, t.t_ibytes,
+	printk("%-6s total   -     -     - %10lu %12lu %6lu %10lu %12lu "
+	    "%6lu %8lu %8lu %8lu %5lu %8lu %8lu\n", vtnet_name(sc),
+	    t.t_ipkts, t.t_ibytes,
 	    t.t_idrops, t.t_opkts, t.t_obytes, t.t_odrops, t.t_intrs,
 	    t.t_polls, t.t_refills, t.t_full, t.t_csum, t.t_hashed);
-	printk("vtnet0: link %s, link changes %lu\n",
+	printk("%s: link %s, link changes %lu\n", vtnet_name(sc),
 	    sc->vs_ifnet.if_link_up ? "up" : "down",
 	    sc->vs_ifnet.if_link_changes);
-	printk("vtnet0: rx csum completed %lu, buffers returned by the stack "
-	    "%lu\n", vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
+	printk("%s: rx csum completed %lu, buffers returned by the stack "
+	    "%lu\n", vtnet_name(sc), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_returns)));
 	netstat_i_drops(sc);
@@ -253,30 +257,82 @@ vtnet_msix_route(struct vtnet_softc *sc, const char *qs, const char *cs)
 	return 0;
 }
 
+/* `vtnet units`: every unit, attached or not, and the refusals. */
+static int
+vtnet_units_print(void)
+{
+	struct vtnet_softc *sc;
+	unsigned u;
+
+	for (u = 0; (sc = vtnet_unit(u)) != NULL; u++) {
+		if (!sc->vs_attached) {
+			printk("%s: failed\n", vtnet_name(sc));
+			continue;
+		}
+		/* attach takes rx0, tx0, rx1, ... and config, in a row */
+		printk("%s: if %u queues %u vectors %d-%d mac "
+		    "%02x:%02x:%02x:%02x:%02x:%02x link %s\n", vtnet_name(sc),
+		    sc->vs_ifnet.if_index, sc->vs_nqueues,
+		    sc->vs_rxq[0].vrx_vector, sc->vs_config_vector,
+		    sc->vs_mac[0], sc->vs_mac[1], sc->vs_mac[2], sc->vs_mac[3],
+		    sc->vs_mac[4], sc->vs_mac[5],
+		    sc->vs_ifnet.if_link_up ? "up" : "down");
+	}
+	printk("vtnet: %u units, %u refused (at most %u)\n",
+	    vtnet_unit_count(), vtnet_units_refused(), VTNET_MAX_UNITS);
+	return 0;
+}
+
+/*
+ * Whether arg names a unit, `<k>` or `vtnet<k>` (any k: a unit that is
+ * not there is reported as such); if so, *unit is k.
+ */
+static bool
+vtnet_arg_unit(const char *arg, uint32_t *unit)
+{
+	static const char prefix[] = "vtnet";
+
+	if (strncmp(arg, prefix, sizeof(prefix) - 1) == 0)
+		arg += sizeof(prefix) - 1;
+	return kstrtou32(arg, UINT16_MAX, unit) == 0;
+}
+
 static int
 cmd_vtnet(int argc, char **argv)
 {
-	uint32_t n;
+	struct vtnet_softc *sc;
+	uint32_t unit = 0, n;
 
-	if (vtnet0 == NULL) {
-		printk("vtnet: no device\n");
+	if (argc == 2 && strcmp(argv[1], "units") == 0)
+		return vtnet_units_print();
+	if (argc >= 2 && vtnet_arg_unit(argv[1], &unit)) {
+		argc--;
+		argv++;
+	}
+	if ((sc = vtnet_unit(unit)) == NULL) {
+		printk("vtnet: no device vtnet%u (%u found)\n", unit,
+		    vtnet_unit_count());
+		return -1;
+	}
+	if (!sc->vs_attached) {
+		printk("vtnet: %s failed to attach\n", vtnet_name(sc));
 		return -1;
 	}
 	if (argc == 2 && strcmp(argv[1], "rss") == 0) {
-		rss_print(vtnet0);
+		rss_print(sc);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "rings") == 0) {
-		vtnet_rings_print(vtnet0);
+		vtnet_rings_print(sc);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "flows") == 0) {
-		vtnet_flows_print(vtnet0);
+		vtnet_flows_print(sc);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "flows") == 0 &&
 	    strcmp(argv[2], "clear") == 0) {
-		vtnet_flows_clear(vtnet0);
+		vtnet_flows_clear(sc);
 		printk("flows: cleared\n");
 		return 0;
 	}
@@ -285,7 +341,7 @@ cmd_vtnet(int argc, char **argv)
 
 		if (kstrtou32(argv[2], VTNET_MAX_QUEUES - 1, &q) != 0 ||
 		    kstrtou32(argv[3], VTNET_LOSEKICK_MAX, &n) != 0 ||
-		    vtnet_tx_lose_kicks(vtnet0, (uint16_t)q, n) != 0) {
+		    vtnet_tx_lose_kicks(sc, (uint16_t)q, n) != 0) {
 			printk("vtnet: losekick <queue> <n, up to %u>\n",
 			    VTNET_LOSEKICK_MAX);
 			return -1;
@@ -294,13 +350,16 @@ cmd_vtnet(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "msix") == 0)
-		return vtnet_msix_route(vtnet0, argv[2], argv[3]);
+		return vtnet_msix_route(sc, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "send") == 0 &&
 	    kstrtou32(argv[2], VTNET_SEND_MAX, &n) == 0)
-		return vtnet_send_test(vtnet0, n);
-	printk("usage: vtnet rss | rings | flows [clear] | send <n, up to %d> "
-	    "| msix <queue> <cpu> | losekick <queue> <n>\n", VTNET_SEND_MAX);
+		return vtnet_send_test(sc, n);
+	printk("usage: vtnet units | vtnet [<unit>] rss | rings | flows "
+	    "[clear] | send <n, up to %d> | msix <queue> <cpu> | losekick "
+	    "<queue> <n>; <unit>: 0..%u or vtnet0..vtnet%u, default 0\n",
+	    VTNET_SEND_MAX, VTNET_MAX_UNITS - 1, VTNET_MAX_UNITS - 1);
 	return -1;
 }
-SHELL_CMD(vtnet, "virtio-net: rss | rings | flows [clear] | send <n> | "
-    "msix <q> <cpu> | losekick <q> <n>", cmd_vtnet);
+SHELL_CMD(vtnet, "virtio-net: units | [<unit>] rss | rings | flows [clear] "
+    "| send <n> | msix <q> <cpu> | losekick <q> <n> (unit 0 by default)",
+    cmd_vtnet);

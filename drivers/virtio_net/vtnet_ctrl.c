@@ -57,8 +57,8 @@ vtnet_ctrl_reclaim(struct vtnet_softc *sc)
 	KASSERT(ck == sc->vs_ctrl_buf, ("%s: foreign cookie %p", __func__, ck));
 	sc->vs_ctrl_pending = false;
 	sc->vs_ctrl_late++;
-	printk("vtnet0: control queue: the timed-out command came back; "
-	    "usable again\n");
+	printk("%s: control queue: the timed-out command came back; "
+	    "usable again\n", vtnet_name(sc));
 	return 0;
 }
 
@@ -92,8 +92,8 @@ vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
 		err = vtnet_ctrl_reclaim(sc);
 	if (err != 0) {
 		sc->vs_ctrl_refused++;
-		printk("vtnet0: control command %u.%u refused: %s\n", class,
-		    cmd, err == -EIO ? "the device broke the control queue" :
+		printk("%s: control command %u.%u refused: %s\n",
+		    vtnet_name(sc), class, cmd, err == -EIO ? "the device broke the control queue" :
 		    "an earlier command timed out and the device still holds "
 		    "its buffer");
 		goto out;
@@ -119,9 +119,10 @@ vtnet_ctrl(struct vtnet_softc *sc, uint8_t class, uint8_t cmd,
 			err = -ETIMEDOUT;
 			sc->vs_ctrl_pending = true;
 			sc->vs_ctrl_timeouts++;
-			printk("vtnet0: control command %u.%u timed out after "
-			    "%u ms; its buffer stays with the device\n", class,
-			    cmd, VTNET_CTRL_TIMEOUT_US / 1000);
+			printk("%s: control command %u.%u timed out after "
+			    "%u ms; its buffer stays with the device\n",
+			    vtnet_name(sc), class, cmd,
+			    VTNET_CTRL_TIMEOUT_US / 1000);
 			break;
 		}
 		cpu_relax();

@@ -9,7 +9,8 @@
  * it back (vtnet_ctrl.c).  The hot paths only count.  This file reports: a
  * callout on CPU 0 looks at every queue once a second and prints one line
  * the first time a queue shows bad input, and one more if the queue is
- * stopped; `vtnet rings` prints the counters themselves, one line per
+ * stopped, each callout and line the device's own (vtnet<unit>: ...);
+ * `vtnet [unit] rings` prints the counters themselves, one line per
  * queue after the ring lines:
  *
  *	rx<k>: bad-id <n> bad-dup <n> bad-len <n> bad-idx <n> bad-chain <n>
@@ -21,8 +22,8 @@
  * driver does not do on its own.
  *
  * Locking: the counters are each written by their queue's owner and read
- * here racily (aligned 64-bit loads); vtnet_health_seen[] belongs to CPU
- * 0's callout alone.
+ * here racily (aligned 64-bit loads); a device's vs_health_co and
+ * vs_health_seen[] belong to CPU 0's callout alone.
  */
 #include <stddef.h>
 
@@ -35,12 +36,8 @@
 #define VTNET_HEALTH_BAD	0x1	/* reported: bad used entries */
 #define VTNET_HEALTH_BROKEN	0x2	/* reported: queue stopped */
 #define VTNET_HEALTH_NAME	8	/* "ctrl", "rx15" */
-/* Reported state by queue: rx k at 2k, tx k at 2k+1, control last. */
-#define VTNET_HEALTH_NQ		(2 * VTNET_MAX_QUEUES + 1)
+/* vs_health_seen: rx k at 2k, tx k at 2k+1, control last (vtnet.h). */
 #define VTNET_HEALTH_CTRL	(VTNET_HEALTH_NQ - 1)
-
-static struct callout vtnet_health_co;
-static uint8_t vtnet_health_seen[VTNET_HEALTH_NQ];
 
 /* Bad used entries of every kind the virtqueue counted. */
 static uint64_t
@@ -51,23 +48,24 @@ vtnet_vq_bad(const struct virtqueue *vq)
 }
 
 static void
-vtnet_health_vq(const struct virtqueue *vq, const char *name, uint8_t *seen)
+vtnet_health_vq(const struct vtnet_softc *sc, const struct virtqueue *vq,
+    const char *name, uint8_t *seen)
 {
 	bool broken = vq_is_broken(vq);
 
 	if (vtnet_vq_bad(vq) != 0 && (*seen & VTNET_HEALTH_BAD) == 0) {
 		*seen |= VTNET_HEALTH_BAD | (broken ? VTNET_HEALTH_BROKEN : 0);
-		printk("vtnet0: %s: bad used entries from the device (id %lu "
+		printk("%s: %s: bad used entries from the device (id %lu "
 		    "dup %lu len %lu idx %lu chain %lu), dropped and counted"
-		    "%s\n", name, vq->vq_bad_id, vq->vq_bad_dup,
+		    "%s\n", vtnet_name(sc), name, vq->vq_bad_id, vq->vq_bad_dup,
 		    vq->vq_bad_len, vq->vq_bad_idx, vq->vq_bad_chain,
 		    broken ? "; queue stopped until a device reset" : "");
 	}
 	if (broken && (*seen & VTNET_HEALTH_BROKEN) == 0) {
 		*seen |= VTNET_HEALTH_BROKEN;
-		printk("vtnet0: %s: used idx %u ran past the %u chains "
+		printk("%s: %s: used idx %u ran past the %u chains "
 		    "published (driver at %u); queue stopped until a device "
-		    "reset\n", name, vq->vq_used->vu_idx, vq->vq_avail_pub,
+		    "reset\n", vtnet_name(sc), name, vq->vq_used->vu_idx, vq->vq_avail_pub,
 		    vq->vq_last_used);
 	}
 }
@@ -89,26 +87,26 @@ vtnet_health_check(void *arg)
 
 	for (q = 0; q < sc->vs_nqueues; q++) {
 		ksnprintf(name, sizeof(name), "rx%u", q);
-		vtnet_health_vq(&sc->vs_rxq[q].vrx_vq, name,
-		    &vtnet_health_seen[2 * q]);
+		vtnet_health_vq(sc, &sc->vs_rxq[q].vrx_vq, name,
+		    &sc->vs_health_seen[2 * q]);
 		ksnprintf(name, sizeof(name), "tx%u", q);
-		vtnet_health_vq(&sc->vs_txq[q].vtx_vq, name,
-		    &vtnet_health_seen[2 * q + 1]);
+		vtnet_health_vq(sc, &sc->vs_txq[q].vtx_vq, name,
+		    &sc->vs_health_seen[2 * q + 1]);
 	}
 	if (vtnet_has_ctrlq(sc))
-		vtnet_health_vq(&sc->vs_ctrlq, "ctrl",
-		    &vtnet_health_seen[VTNET_HEALTH_CTRL]);
-	callout_reset(&vtnet_health_co, VTNET_HEALTH_TICKS, vtnet_health_check,
-	    sc);
+		vtnet_health_vq(sc, &sc->vs_ctrlq, "ctrl",
+		    &sc->vs_health_seen[VTNET_HEALTH_CTRL]);
+	callout_reset(&sc->vs_health_co, VTNET_HEALTH_TICKS,
+	    vtnet_health_check, sc);
 }
 
 /* On CPU 0, at the end of attach. */
 void
 vtnet_health_start(struct vtnet_softc *sc)
 {
-	callout_init(&vtnet_health_co);
-	callout_reset(&vtnet_health_co, VTNET_HEALTH_TICKS, vtnet_health_check,
-	    sc);
+	callout_init(&sc->vs_health_co);
+	callout_reset(&sc->vs_health_co, VTNET_HEALTH_TICKS,
+	    vtnet_health_check, sc);
 }
 
 static void

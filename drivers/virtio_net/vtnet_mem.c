@@ -11,10 +11,15 @@
  * pairs over shorter rings, and shorter rings (down to VTNET_RING_MIN
  * entries) over no network, and says what it chose and why.  If not even
  * one pair of VTNET_RING_MIN entries fits, it says how much memory the
- * configuration needs, and the kernel refuses to start (kernel/main.c)
- * rather than print READY without a network.
+ * configuration needs, the device is not attached, and if no interface
+ * attached at all the kernel refuses to start (kernel/main.c) rather than
+ * print READY without a network.
  *
- * Locking: none; runs once, in attach on the BSP.
+ * Several devices: each attach asks in turn, after the devices before it
+ * took their memory, so every device keeps the reserve, and a device that
+ * does not fit is refused with its line while the others run.
+ *
+ * Locking: none; runs in attach on the BSP, once per device.
  */
 #include <stddef.h>
 
@@ -70,9 +75,10 @@ vtnet_size_for_memory(struct vtnet_softc *sc)
 	per = vtnet_pair_bytes(size);
 	if (per > avail) {
 		vtnet_need_bytes = per - avail;
-		printk("vtnet0: not enough memory: one queue pair of %u entries "
+		printk("%s: not enough memory: one queue pair of %u entries "
 		    "needs %lu KiB and %lu KiB are free after a %u KiB reserve; "
-		    "boot with at least %lu KiB more memory\n", size,
+		    "boot with at least %lu KiB more memory\n", vtnet_name(sc),
+		    size,
 		    per / VTNET_KIB, avail / VTNET_KIB,
 		    VTNET_MEM_RESERVE / VTNET_KIB,
 		    vtnet_need_bytes / VTNET_KIB + 1);
@@ -82,15 +88,19 @@ vtnet_size_for_memory(struct vtnet_softc *sc)
 	sc->vs_ring_max = size;
 	sc->vs_nqueues = fit;
 	if (fit < want || size < VTNET_QUEUE_SIZE_MAX)
-		printk("vtnet0: memory: %lu KiB free after a %u KiB reserve; "
+		printk("%s: memory: %lu KiB free after a %u KiB reserve; "
 		    "a queue pair of %u entries needs %lu KiB: using %u of %u "
-		    "queue pairs, %u-entry rings\n", avail / VTNET_KIB,
+		    "queue pairs, %u-entry rings\n", vtnet_name(sc),
+		    avail / VTNET_KIB,
 		    VTNET_MEM_RESERVE / VTNET_KIB, size, per / VTNET_KIB, fit,
 		    want, size);
 	return 0;
 }
 
-/* KiB more memory the network needed, or 0 if it was not short. */
+/*
+ * KiB more memory the last device refused for memory needed, or 0 if none
+ * was short.
+ */
 size_t
 vtnet_nomem_need_kib(void)
 {

@@ -16,7 +16,8 @@
  * IPv4 TCP/UDP flow is recorded: its queue, the device's hash and hash
  * type, and a frame count (`vtnet flows`).  The mbuf carries the stack's
  * scratch (struct m_upper, M_UPPER) and a lend budget
- * (vtnet_rxbuf_scarce, the interface's ifo_rx_scarce).
+ * (vtnet_rxbuf_scarce, the interface's ifo_rx_scarce), one budget
+ * (hw.vtnet.rx_lend_max) for every queue of every device.
  * The device's header is checked by vtnet_rx_hdr_check() (vtnet_hdr.c): a
  * frame too short for a header, spanning several buffers (possible only
  * with MRG_RXBUF, which our 2 KiB buffers make unnecessary), with GSO we
@@ -145,9 +146,10 @@ rx_doorbell_all(struct vtnet_softc *sc)
 		vtnet_rx_doorbell(&sc->vs_rxq[q]);
 }
 
-static struct callout vtnet_rx_wd;
-
-/* CPU 0, every VTNET_RX_WD_TICKS: doorbell for queues with no traffic. */
+/*
+ * CPU 0, every VTNET_RX_WD_TICKS, one callout per device (vs_rx_wd):
+ * doorbell for queues with no traffic.
+ */
 static void
 rx_watchdog(void *arg)
 {
@@ -165,15 +167,15 @@ rx_watchdog(void *arg)
 		}
 		rxq->vrx_wd_seen = seen;
 	}
-	callout_reset(&vtnet_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
+	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
 }
 
 /* On CPU 0, after the queues are started. */
 void
 vtnet_rx_watchdog_start(struct vtnet_softc *sc)
 {
-	callout_init(&vtnet_rx_wd);
-	callout_reset(&vtnet_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
+	callout_init(&sc->vs_rx_wd);
+	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
 }
 
 /* Publishes the pre-posted buffers; after DRIVER_OK. */

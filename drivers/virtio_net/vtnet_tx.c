@@ -145,8 +145,6 @@ tx_doorbell(struct vtnet_txq *txq)
 	*txq->vtx_notify = (uint16_t)(2 * txq->vtx_id + 1);
 }
 
-static struct callout vtnet_tx_wd;
-
 /* One queue's check, vtx_lock held.  Returns true to print its state. */
 static bool
 tx_watchdog_check(struct vtnet_txq *txq)
@@ -173,7 +171,10 @@ tx_watchdog_check(struct vtnet_txq *txq)
 	return true;
 }
 
-/* CPU 0, every VTNET_TX_WD_TICKS: doorbell for queues that stopped. */
+/*
+ * CPU 0, every VTNET_TX_WD_TICKS, one callout per device (vs_tx_wd):
+ * doorbell for queues that stopped.
+ */
 static void
 tx_watchdog(void *arg)
 {
@@ -198,23 +199,24 @@ tx_watchdog(void *arg)
 		supp = vq->vq_kicks_suppressed;
 		spinlock_unlock(&txq->vtx_lock);
 		if (report)
-			printk("vtnet0: tx%u: no progress for %u ms with %u "
+			printk("%s: tx%u: no progress for %u ms with %u "
 			    "chains published: avail %u published %u used %u "
 			    "last_used %u avail_event %u kicks %lu suppressed "
-			    "%lu; doorbell rung (printed once)\n", q,
+			    "%lu; doorbell rung (printed once)\n",
+			    vtnet_name(sc), q,
 			    VTNET_TX_WD_REPORT * VTNET_TX_WD_TICKS *
 			    (1000 / CALLOUT_HZ), (uint16_t)(pub - used), avail,
 			    pub, used, last, aev, kicks, supp);
 	}
-	callout_reset(&vtnet_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
+	callout_reset(&sc->vs_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
 }
 
 /* On CPU 0, after the queues are started. */
 void
 vtnet_tx_watchdog_start(struct vtnet_softc *sc)
 {
-	callout_init(&vtnet_tx_wd);
-	callout_reset(&vtnet_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
+	callout_init(&sc->vs_tx_wd);
+	callout_reset(&sc->vs_tx_wd, VTNET_TX_WD_TICKS, tx_watchdog, sc);
 }
 
 /*

@@ -14,6 +14,11 @@ namespace they created:
 - `cleanup_stale()` deletes `unisr-<pid>-<n>` namespaces whose creating
   process is gone (left by a run that was killed);
 - `virtio_net_args()` is the QEMU -netdev/-device pair for N queues;
+- for several NICs: `NetNS.virtio_net_args(queues, tap="tap1",
+  netdev_id="n1", mac=...)` makes another tap in the namespace, set up as
+  `tap0` is (no address, IPv6 as the namespace, same txqueuelen), and
+  gives the pair for it; `send_frames(..., tap="tap1")`, `stats(dev)` and
+  `tx_dropped(dev)` work on any of them (tap0 by default);
 - `NetNS.send_frames()` runs frames.py as a program inside the namespace
   (`ip netns exec`), sending IPv4/UDP frames out of the tap to the guest,
   and checks from inside the namespace that the tap transmitted exactly
@@ -145,6 +150,7 @@ class NetNS:
         self.ipv6 = ipv6
         self.deleted = False
         self.multi_queue = None         # no tap yet
+        self.extra_taps = {}            # other taps: name -> multi_queue
         self.txqueuelen = TXQUEUELEN
         self.host_addrs = []            # IPv4 CIDRs on the tap, in order
         self.host_addrs6 = []           # IPv6 CIDRs on the tap, in order
@@ -169,43 +175,55 @@ class NetNS:
         self.txqueuelen = txqueuelen
         self.make_tap(True)
 
-    def make_tap(self, multi_queue):
-        """(Re)create the tap, multi_queue or single-queue.
+    def make_tap(self, multi_queue, tap=None):
+        """(Re)create the tap (tap0, or another one: `tap`), multi_queue
+        or single-queue.
 
         QEMU opens a tap for queues=1 without IFF_MULTI_QUEUE, which a
         multi_queue persistent tap refuses (EINVAL), so one-queue boots
-        need a single-queue tap.
+        need a single-queue tap.  Host addresses go on tap0 only.
         """
-        if self.multi_queue is not None:
-            self.run([IP, "tuntap", "del", "dev", self.tap, "mode", "tap"]
-                     + (["multi_queue"] if self.multi_queue else []))
-        self.multi_queue = None
-        self.run([IP, "tuntap", "add", "dev", self.tap, "mode", "tap"]
+        tap = tap or self.tap
+        old = (self.multi_queue if tap == self.tap
+               else self.extra_taps.get(tap))
+        if old is not None:
+            self.run([IP, "tuntap", "del", "dev", tap, "mode", "tap"]
+                     + (["multi_queue"] if old else []))
+        if tap == self.tap:
+            self.multi_queue = None
+        else:
+            self.extra_taps.pop(tap, None)
+        self.run([IP, "tuntap", "add", "dev", tap, "mode", "tap"]
                  + (["multi_queue"] if multi_queue else []))
-        self.multi_queue = multi_queue
+        if tap == self.tap:
+            self.multi_queue = multi_queue
+        else:
+            self.extra_taps[tap] = multi_queue
         txqueuelen = self.txqueuelen
         v6off = 0 if self.ipv6 else 1
-        self.sysctl("net.ipv6.conf.%s.disable_ipv6" % self.tap, v6off)
-        self.run([IP, "link", "set", "dev", self.tap, "txqueuelen",
+        self.sysctl("net.ipv6.conf.%s.disable_ipv6" % tap, v6off)
+        self.run([IP, "link", "set", "dev", tap, "txqueuelen",
                   str(txqueuelen)])
-        self.run([IP, "link", "set", "dev", self.tap, "up"])
+        self.run([IP, "link", "set", "dev", tap, "up"])
         # What we asked for is what we got.
         if self.read_sysctl("net.ipv6.conf.%s.disable_ipv6"
-                            % self.tap) != v6off:
+                            % tap) != v6off:
             raise NetNSError("IPv6 %s on %s" % (
-                "disabled" if self.ipv6 else "still enabled", self.tap))
-        if int(self.read_sys("tx_queue_len")) != txqueuelen:
+                "disabled" if self.ipv6 else "still enabled", tap))
+        if int(self.read_sys("tx_queue_len", tap)) != txqueuelen:
             raise NetNSError("txqueuelen not %d" % txqueuelen)
-        flags = int(self.read_sys("tun_flags"), 16)
+        flags = int(self.read_sys("tun_flags", tap), 16)
         if bool(flags & 0x0100) != multi_queue:         # IFF_MULTI_QUEUE
             raise NetNSError("%s: multi_queue %s wanted, tun_flags 0x%x"
-                             % (self.tap, multi_queue, flags))
+                             % (tap, multi_queue, flags))
         # With IPv6 on, the kernel may give the tap a link-local address
         # of its own; IPv4 addresses come only from add_host_addr().
         addrs = self.run([IP, "-o"] + (["-4"] if self.ipv6 else [])
-                         + ["addr", "show", "dev", self.tap]).stdout
+                         + ["addr", "show", "dev", tap]).stdout
         if addrs.strip():
-            raise NetNSError("%s has addresses: %s" % (self.tap, addrs))
+            raise NetNSError("%s has addresses: %s" % (tap, addrs))
+        if tap != self.tap:
+            return
         for cidr in self.host_addrs:
             self._apply_addr(cidr)
         for cidr in self.host_addrs6:
@@ -273,11 +291,18 @@ class NetNS:
         """The tap's own MAC, as /sys/class/net/<tap>/address shows it."""
         return self.read_sys("address")
 
-    def virtio_net_args(self, queues, rss=False, legacy=True, device_opts=""):
-        """virtio_net_args() for this tap, made multi_queue iff queues > 1."""
-        if self.multi_queue != (queues > 1):
-            self.make_tap(queues > 1)
-        return virtio_net_args(queues, rss=rss, legacy=legacy, tap=self.tap,
+    def virtio_net_args(self, queues, rss=False, legacy=True, device_opts="",
+                        tap=None, netdev_id=NETDEV_ID, mac=GUEST_MAC):
+        """virtio_net_args() for tap0 (or `tap`, made if need be), made
+        multi_queue iff queues > 1.  Each NIC needs its own tap,
+        netdev_id and mac."""
+        tap = tap or self.tap
+        have = (self.multi_queue if tap == self.tap
+                else self.extra_taps.get(tap))
+        if have != (queues > 1):
+            self.make_tap(queues > 1, tap)
+        return virtio_net_args(queues, rss=rss, legacy=legacy, tap=tap,
+                               netdev_id=netdev_id, mac=mac,
                                device_opts=device_opts)
 
     def delete(self):
@@ -363,10 +388,10 @@ class NetNS:
             st[k] = int(v)
         return st
 
-    def tx_dropped(self):
-        return int(self.read_sys("statistics/tx_dropped"))
+    def tx_dropped(self, dev=None):
+        return int(self.read_sys("statistics/tx_dropped", dev))
 
-    def send_frames(self, nflows, count, timeout=120, **kw):
+    def send_frames(self, nflows, count, timeout=120, tap=None, **kw):
         """Send `count` UDP frames over `nflows` flows from the tap side.
 
         Returns a Sent record.  Fails at once if the sender's per-flow
@@ -377,15 +402,16 @@ class NetNS:
         flows = frames.make_flows(nflows, **{
             k: kw[k] for k in ("src", "dst", "sport_base", "dport")
             if k in kw})
-        argv = [sys.executable, str(FRAMES_PY), "send", "--iface", self.tap,
+        tap = tap or self.tap
+        argv = [sys.executable, str(FRAMES_PY), "send", "--iface", tap,
                 "--flows", str(nflows), "--count", str(count)]
         for k in ("src", "dst", "sport_base", "dport", "payload", "batch",
                   "gap"):
             if k in kw:
                 argv += ["--" + k.replace("_", "-"), str(kw[k])]
-        before = self.stats()
+        before = self.stats(tap)
         p = self.run(argv, timeout=timeout)
-        dropped = self.tx_dropped()
+        dropped = self.tx_dropped(tap)
         res = json.loads(p.stdout)
         want = frames.flow_plan(nflows, count)
         if res["per_flow"] != want or res["sent"] != count:
@@ -395,7 +421,7 @@ class NetNS:
                              % (dropped - before["tx_dropped"],
                                 before["tx_dropped"], dropped))
         return Sent(self, flows, res["per_flow"], res["frame_len"], before,
-                    res["seconds"])
+                    res["seconds"], tap)
 
 
 class Ping:
@@ -424,8 +450,10 @@ class Ping:
 class Sent:
     """What one send_frames() sent, and the tap counters before it."""
 
-    def __init__(self, ns, flows, per_flow, frame_len, before, seconds):
+    def __init__(self, ns, flows, per_flow, frame_len, before, seconds,
+                 tap=None):
         self.ns = ns
+        self.tap = tap
         self.flows = flows
         self.per_flow = per_flow
         self.frame_len = frame_len
@@ -441,7 +469,7 @@ class Sent:
         return {f.key: n for f, n in zip(self.flows, self.per_flow)}
 
     def delta(self):
-        after = self.ns.stats()
+        after = self.ns.stats(self.tap)
         return {k: after[k] - self.before.get(k, 0) for k in after}
 
     def wait_drained(self, timeout=60.0, poll=0.25):
