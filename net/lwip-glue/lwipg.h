@@ -20,6 +20,8 @@ struct ifnet;
 
 extern struct netif lwipg_netif;
 extern struct ifnet *lwipg_ifp;	/* the interface under lwipg_netif */
+/* The command-line keys lwipg_netif takes: interface 0's (ip=, vtnet0.*). */
+#define LWIPG_CMDLINE_UNIT	0
 
 void	lwipg_core_lock(void);
 void	lwipg_core_unlock(void);

@@ -59,6 +59,9 @@ lwipg_dhcp_wait(void)
 int
 lwipg_init(struct ifnet *ifp)
 {
+	const struct cmdline_if *c =
+	    cmdline_if(&kernel_config, LWIPG_CMDLINE_UNIT);
+	bool dhcp = c->ci_ip_mode == CMDLINE_IP_DHCP;
 	int err;
 
 	if (ifp == NULL)
@@ -66,7 +69,7 @@ lwipg_init(struct ifnet *ifp)
 	lwipg_core_lock();
 	lwip_init();
 	err = lwipg_netif_init(ifp);
-	if (err == 0 && kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
+	if (err == 0 && dhcp)
 		dhcp_start(&lwipg_netif);
 	if (err == 0)
 		lwipg_apps_init();
@@ -79,7 +82,7 @@ lwipg_init(struct ifnet *ifp)
 		return err;
 	if_up(ifp);			/* the driver delivers from now on */
 	lwipg_timers_start();
-	if (kernel_config.cc_ip_mode == CMDLINE_IP_DHCP)
+	if (dhcp)
 		lwipg_dhcp_wait();
 	return 0;
 }
@@ -189,7 +192,8 @@ lwipg_ip6_state_name(u8_t state)
 static void
 lwipg_print_inet6(void)
 {
-	const struct cmdline_config *c = &kernel_config;
+	const struct cmdline_if *c =
+	    cmdline_if(&kernel_config, LWIPG_CMDLINE_UNIT);
 	uint8_t a[CMDLINE_IP6_ADDR_LEN];
 	char text[CMDLINE_IP6_ADDRSTRLEN];
 	unsigned prefix;
@@ -203,9 +207,9 @@ lwipg_print_inet6(void)
 		memcpy(a, netif_ip6_addr(&lwipg_netif, i)->addr, sizeof(a));
 		cmdline_ip6_format(a, text, sizeof(text));
 		prefix = LWIPG_LL_PREFIX;
-		if (c->cc_ip6_static &&
-		    memcmp(a, c->cc_ip6_addr, sizeof(a)) == 0)
-			prefix = c->cc_ip6_prefix;
+		if (c->ci_ip6_static &&
+		    memcmp(a, c->ci_ip6_addr, sizeof(a)) == 0)
+			prefix = c->ci_ip6_prefix;
 		printk("%s: inet6 %s/%u %s\n", lwipg_ifp->if_name, text, prefix,
 		    lwipg_ip6_state_name(state));
 	}

@@ -165,7 +165,7 @@ to_ip4(uint32_t host_order)
  * N is kept in kernel_config and shown by ifconfig.
  */
 static int
-lwipg_netif_add_ip6_static(const struct cmdline_config *c)
+lwipg_netif_add_ip6_static(const struct cmdline_if *c)
 {
 	ip6_addr_t a;
 	s8_t idx;
@@ -173,7 +173,7 @@ lwipg_netif_add_ip6_static(const struct cmdline_config *c)
 	_Static_assert(sizeof(a.addr) == CMDLINE_IP6_ADDR_LEN,
 	    "ip6_addr_t holds 16 bytes");
 	memset(&a, 0, sizeof(a));
-	memcpy(a.addr, c->cc_ip6_addr, sizeof(a.addr));	/* network order */
+	memcpy(a.addr, c->ci_ip6_addr, sizeof(a.addr));	/* network order */
 	if (netif_add_ip6_address(&lwipg_netif, &a, &idx) != ERR_OK || idx < 0)
 		return -ENOSPC;
 	netif_ip6_addr_set_valid_life(&lwipg_netif, idx, IP6_ADDR_LIFE_STATIC);
@@ -190,18 +190,19 @@ lwipg_netif_add_ip6_static(const struct cmdline_config *c)
 const ip6_addr_t *
 lwipg_nd6_gw(struct netif *nif, const ip6_addr_t *dest)
 {
-	const struct cmdline_config *c = &kernel_config;
+	const struct cmdline_if *c =
+	    cmdline_if(&kernel_config, LWIPG_CMDLINE_UNIT);
 	const uint8_t *d = (const uint8_t *)dest->addr;
 	unsigned full, rest;
 
 	(void)nif;
-	if (!c->cc_ip6_static)
+	if (!c->ci_ip6_static)
 		return NULL;
-	full = c->cc_ip6_prefix / 8;
-	rest = c->cc_ip6_prefix % 8;
-	if (memcmp(d, c->cc_ip6_addr, full) != 0)
+	full = c->ci_ip6_prefix / 8;
+	rest = c->ci_ip6_prefix % 8;
+	if (memcmp(d, c->ci_ip6_addr, full) != 0)
 		return NULL;
-	if (rest != 0 && ((d[full] ^ c->cc_ip6_addr[full]) &
+	if (rest != 0 && ((d[full] ^ c->ci_ip6_addr[full]) &
 	    (uint8_t)(0xff << (8 - rest))) != 0)
 		return NULL;
 	return dest;
@@ -212,33 +213,34 @@ lwipg_nd6_gw(struct netif *nif, const ip6_addr_t *dest)
 int
 lwipg_netif_init(struct ifnet *ifp)
 {
-	const struct cmdline_config *c = &kernel_config;
+	const struct cmdline_if *c =
+	    cmdline_if(&kernel_config, LWIPG_CMDLINE_UNIT);
 	ip4_addr_t ip, mask, gw;
 	uint32_t m;
 
 	if (ifp == NULL)
 		return -ENODEV;
 	lwipg_ifp = ifp;
-	m = c->cc_ip_prefix == 0 ? 0 : 0xffffffffu << (32 - c->cc_ip_prefix);
-	if (c->cc_ip_mode == CMDLINE_IP_DHCP) {
+	m = c->ci_ip_prefix == 0 ? 0 : 0xffffffffu << (32 - c->ci_ip_prefix);
+	if (c->ci_ip_mode != CMDLINE_IP_STATIC) {	/* dhcp or none */
 		ip4_addr_set_zero(&ip);
 		ip4_addr_set_zero(&mask);
 		ip4_addr_set_zero(&gw);
 	} else {
-		ip = to_ip4(c->cc_ip_addr);
+		ip = to_ip4(c->ci_ip_addr);
 		mask = to_ip4(m);
-		gw = to_ip4(c->cc_gw);
+		gw = to_ip4(c->ci_gw);
 	}
 	if (netif_add(&lwipg_netif, &ip, &mask, &gw, NULL, lwipg_netif_setup,
 	    netif_input) == NULL)
 		return -EIO;
 	netif_set_default(&lwipg_netif);
 #if LWIP_IPV6
-	if (c->cc_ip6_auto) {
+	if (c->ci_ip6_auto) {
 		netif_create_ip6_linklocal_address(&lwipg_netif, 1);
 		lwipg_netif.ip6_autoconfig_enabled = 1;
 	}
-	if (c->cc_ip6_static && lwipg_netif_add_ip6_static(c) != 0)
+	if (c->ci_ip6_static && lwipg_netif_add_ip6_static(c) != 0)
 		printk("%s: cannot add IPv6 address (no free slot)\n",
 		    ifp->if_name);
 #endif
