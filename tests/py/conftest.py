@@ -19,8 +19,9 @@
 - Several NICs: qemu(nics=[(ns, tap, queues), ...], rss=) boots with one
   virtio-net device per entry, in that order (the guest's vtnet0, vtnet1,
   ...; MACs netns.nic_mac(i)), QEMU running in the first entry's
-  namespace, the taps of other namespaces handed to it by tapfds.py;
-  `console.nics` is the list of netns.Nic.  Not with prefix=.
+  namespace (or nics_home=, a NetNS), the taps of other namespaces
+  handed to it by tapfds.py; `console.nics` is the list of netns.Nic.
+  Not with prefix=.
 - `console` is a direct-mode, 64M, default-command-line boot at its prompt.
 - `mode` is parametrized over "direct" and "iso".
 - Markers: requires_kvm, requires_tap, slow (registered in pytest.ini);
@@ -136,7 +137,7 @@ def qemu(request, accel):
     def boot(mode="direct", machine="pc", mem="64M", smp=1, cmdline="",
              extra=(), expect_panic=False, ready=True,
              timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False, nics=None,
-             rss=False):
+             rss=False, nics_home=None):
         image = uc.KERNEL if mode == "direct" else uc.ISO
         if not image.is_file():
             pytest.fail("%s does not exist: run make first" % image,
@@ -147,7 +148,8 @@ def qemu(request, accel):
             if prefix:
                 raise ValueError("nics= sets the prefix itself")
             planned = nsmod.plan_nics(nics)
-            prefix, nic_extra = nsmod.qemu_nic_args(planned, rss=rss)
+            prefix, nic_extra = nsmod.qemu_nic_args(planned, rss=rss,
+                                                    home=nics_home)
             extra = nic_extra + list(extra)
         mon = None
         if monitor:

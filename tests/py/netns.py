@@ -549,16 +549,16 @@ def plan_nics(specs):
     return nics
 
 
-def qemu_nic_args(nics, rss=False, legacy=True, device_opts=""):
+def qemu_nic_args(nics, rss=False, legacy=True, device_opts="", home=None):
     """(prefix, extra) that boot QEMU with these Nics (plan_nics()).
 
-    QEMU runs inside the first NIC's namespace; the taps there it opens
-    by name like virtio_net_args(); each tap in another namespace is
-    attached there by tapfds.py, which then execs QEMU with the
-    descriptors (`-netdev tap,fds=...`).  The -device options (rss,
-    legacy, device_opts) are the same for every NIC.
+    QEMU runs inside namespace `home` (a NetNS; default the first NIC's);
+    the taps there it opens by name like virtio_net_args(); each tap in
+    another namespace is attached there by tapfds.py, which then execs
+    QEMU with the descriptors (`-netdev tap,fds=...`).  The -device
+    options (rss, legacy, device_opts) are the same for every NIC.
     """
-    home = nics[0].ns
+    home = home or nics[0].ns
     prefix = home.prefix()
     extra, specs = [], []
     for nic in nics:

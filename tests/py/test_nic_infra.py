@@ -21,6 +21,11 @@ QEMU see (the guest driver may attach just the first NIC):
   10.0.3.2/24 both in A (NetNS.add_tap); QEMU opens both by name (no
   tapfds.py); both taps are up and fully attached and the guest sees two
   virtio-net functions.
+- test_fds_tap_carries_traffic: QEMU runs in namespace A (nics_home)
+  while its only NIC, vtnet0 (which today's driver attaches), is tap1 in
+  namespace B, handed over as descriptors; B (10.0.2.2/24) pings the
+  guest 3 of 3, so frames flow through a tap attached in another
+  namespace, and A has no tap at all.
 - test_plan_nics_rejects: plan_nics refuses a tap backing two NICs, zero
   queues, no NICs and more than NICS_MAX, without booting.
 """
@@ -37,7 +42,8 @@ pytestmark = pytest.mark.requires_tap
 SMP = 2
 HOST_CIDR = "10.0.2.2/24"
 HOST_CIDR_B = "10.0.3.2/24"
-GUEST_CMDLINE = "vtnet1.ip=10.0.2.15/24 vtnet1.vnet=1"
+GUEST_IP = "10.0.2.15"
+GUEST_CMDLINE = "vtnet1.ip=%s/24 vtnet1.vnet=1" % GUEST_IP
 VIRTIO_VENDOR = "1af4"
 VIRTIO_NET_IDS = ("1000", "1041")       # transitional, modern (virtio 1.x)
 NET_CLASS = "020000"
@@ -134,6 +140,21 @@ def test_one_namespace_two_taps(qemu, netns):
     assert_tap_attached(a, "tap1", SMP)
     funcs = virtio_net_functions(con.run("lspci"))
     assert len(funcs) == 2, funcs
+
+
+def test_fds_tap_carries_traffic(qemu, netns, netns_factory):
+    a = netns
+    b = netns_factory(tap="tap1")
+    b.add_host_addr(HOST_CIDR)
+    a.run(["ip", "link", "del", "tap0"])
+    con = qemu(smp=SMP, rss=True, nics=[(b, "tap1", SMP)], nics_home=a)
+    assert (netns_inode("/proc/%d/ns/net" % con.child.pid) ==
+            netns_inode("/run/netns/%s" % a.name))
+    assert not [n for n in links(a) if n.startswith("tap")]
+    assert_tap_attached(b, "tap1", SMP)
+    p = b.ping(GUEST_IP, 3)
+    assert p.rc == 0 and p.received == 3, p
+    assert b.neigh(GUEST_IP, tap="tap1")[0] == nsmod.nic_mac(0)
 
 
 def test_plan_nics_rejects(netns):
