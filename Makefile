@@ -4,7 +4,8 @@
 #
 #   make            build build/unisr.elf and build/unisr.iso
 #   make deps       install Debian packages and unpack lwIP (idempotent)
-#   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=)
+#   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=,
+#                   NICS=: that many virtio-net NICs on tap0..tapN-1)
 #   make test       host unit tests, fuzzing (60 s), then the QEMU pytest suite
 #   make test-slow  the long runs: transmit-stall loop, 10-minute soak
 #   make fuzz       libFuzzer targets in tests/fuzz/ (FUZZ_SECONDS= each)
@@ -41,6 +42,7 @@ ACCEL		?= auto
 MACHINE		?= q35
 NET		?= tap
 NS		?= unisr
+NICS		?= 1
 CMDLINE		?=
 
 KASSERT		?= 1
@@ -292,7 +294,8 @@ bench: $(DEPS_STAMP)
 run: $(DEPS_STAMP)
 	$(MAKE) all
 	SMP=$(SMP) QUEUES=$(QUEUES) MEM=$(MEM) MACHINE=$(MACHINE) ACCEL=$(ACCEL) \
-		NET=$(NET) CMDLINE="$(CMDLINE)" NS=$(NS) bash scripts/run.sh
+		NET=$(NET) CMDLINE="$(CMDLINE)" NS=$(NS) NICS=$(NICS) \
+		bash scripts/run.sh
 
 # Clients in the `make run` namespace, against a guest already running.
 GUEST		?= 10.0.2.15

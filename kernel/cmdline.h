@@ -12,7 +12,7 @@
  * of an IPv6 address.
  *
  * Known keys (defaults in brackets):
- *   ip=A.B.C.D/N (N 0..32) or ip=dhcp		[10.0.2.15/24, static]
+ *   ip=A.B.C.D/N (N 0..32), ip=dhcp or ip=none	[10.0.2.15/24, static]
  *   gw=A.B.C.D					[10.0.2.2]
  *   ip6=auto|off|ADDR/N (N 1..128)		[auto]
  *   net.isr.dispatch=direct|hybrid|deferred	[direct]
@@ -20,6 +20,19 @@
  *   net.isr.defaultqlimit=N (1..10240)		[256]
  *   virtio_net.queues=N (1..16)		[0: as many as possible]
  *   console.echo=0|1				[1]
+ *
+ *   vtnetN.ip=, vtnetN.gw=, vtnetN.ip6=	as above, for interface N
+ *   vtnetN.vnet=K (K 0..CMDLINE_VNETS_MAX - 1)	[0]
+ *
+ * Interfaces: N is 0..CMDLINE_IFS_MAX - 1, decimal without leading zeros.
+ * ip=, gw= and ip6= are interface 0's keys: "ip=X" and "vtnet0.ip=X" set
+ * the same field, and as for any repeated key the later token wins.  An
+ * interface other than vtnet0 defaults to no IPv4 address (ip=none), no
+ * gateway (gw=0.0.0.0), ip6=auto (link-local only) and vnet 0.  ip=none
+ * gives the interface no IPv4 address and no DHCP.  A token naming an
+ * interface beyond the range (vtnet8.ip=...) is ignored with the reason
+ * "unit out of range"; vtnet.ip=, vtnet01.ip=, vtnetX.ip= and vtnet1.foo=
+ * are unknown keys.
  *
  * Number syntax: decimal digits only, no sign, no blanks, values that do
  * not fit in a uint32_t are rejected.  Leading zeros: accepted in plain
@@ -55,6 +68,7 @@
 enum cmdline_ip_mode {
 	CMDLINE_IP_STATIC,
 	CMDLINE_IP_DHCP,
+	CMDLINE_IP_NONE,	/* no IPv4 address, no DHCP */
 };
 
 enum cmdline_dispatch {
@@ -63,15 +77,27 @@ enum cmdline_dispatch {
 	CMDLINE_DISPATCH_DEFERRED,
 };
 
-/* Bits of cc_set: which keys the command line set with a valid value. */
-#define CMDLINE_SET_IP			(1u << 0)
-#define CMDLINE_SET_GW			(1u << 1)
-#define CMDLINE_SET_IP6			(1u << 2)
+/*
+ * Which keys the command line set with a valid value.  The per-interface
+ * keys' bits live in each interface's ci_set, the others in cc_set; the
+ * two sets of bits are disjoint, so interface 0's ci_set or-ed with
+ * cc_set is one mask of everything given.
+ */
+#define CMDLINE_SET_IP			(1u << 0)	/* ci_set */
+#define CMDLINE_SET_GW			(1u << 1)	/* ci_set */
+#define CMDLINE_SET_IP6			(1u << 2)	/* ci_set */
 #define CMDLINE_SET_ISR_DISPATCH	(1u << 3)
 #define CMDLINE_SET_ISR_MAXTHREADS	(1u << 4)
 #define CMDLINE_SET_ISR_DEFAULTQLIMIT	(1u << 5)
 #define CMDLINE_SET_VTNET_QUEUES	(1u << 6)
 #define CMDLINE_SET_CONSOLE_ECHO	(1u << 7)
+#define CMDLINE_SET_VNET		(1u << 8)	/* ci_set */
+#define CMDLINE_SET_IF_MASK \
+	(CMDLINE_SET_IP | CMDLINE_SET_GW | CMDLINE_SET_IP6 | CMDLINE_SET_VNET)
+
+/* Interfaces vtnet0..vtnet7 and vnets 0..7 the command line can name. */
+#define CMDLINE_IFS_MAX			8
+#define CMDLINE_VNETS_MAX		8
 
 /* Ranges of the numeric keys. */
 #define CMDLINE_IP_PREFIX_MAX		32
@@ -89,32 +115,42 @@ enum cmdline_dispatch {
 #define CMDLINE_IP6_ADDRSTRLEN \
 	sizeof("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
 
-/* Defaults; IPv4 addresses in host byte order. */
+/* vtnet0's and the global defaults; IPv4 addresses in host byte order. */
 #define CMDLINE_DEFAULT_IP_ADDR	0x0a00020fu	/* 10.0.2.15 */
 #define CMDLINE_DEFAULT_IP_PREFIX	24
 #define CMDLINE_DEFAULT_GW		0x0a000202u	/* 10.0.2.2 */
 #define CMDLINE_DEFAULT_ISR_QLIMIT	256
 
-struct cmdline_config {
-	enum cmdline_ip_mode	cc_ip_mode;
-	uint32_t		cc_ip_addr;	/* host byte order */
-	uint8_t			cc_ip_prefix;
-	uint32_t		cc_gw;		/* host byte order */
-	bool			cc_ip6_auto;	/* link-local (and SLAAC) */
+/* One interface's keys (vtnetN.*; for vtnet0 also ip=, gw=, ip6=). */
+struct cmdline_if {
+	enum cmdline_ip_mode	ci_ip_mode;
+	uint32_t		ci_ip_addr;	/* host byte order */
+	uint8_t			ci_ip_prefix;
+	uint32_t		ci_gw;		/* host byte order; 0: none */
+	bool			ci_ip6_auto;	/* link-local (and SLAAC) */
 	/* ip6=ADDR/N: also this address (network byte order), auto on. */
-	bool			cc_ip6_static;
-	uint8_t			cc_ip6_addr[CMDLINE_IP6_ADDR_LEN];
-	uint8_t			cc_ip6_prefix;
+	bool			ci_ip6_static;
+	uint8_t			ci_ip6_addr[CMDLINE_IP6_ADDR_LEN];
+	uint8_t			ci_ip6_prefix;
+	uint32_t		ci_vnet;	/* 0..CMDLINE_VNETS_MAX - 1 */
+	uint32_t		ci_set;		/* CMDLINE_SET_IF_MASK bits */
+};
+
+struct cmdline_config {
+	struct cmdline_if	cc_if[CMDLINE_IFS_MAX];	/* by unit */
 	enum cmdline_dispatch	cc_isr_dispatch;
 	uint32_t		cc_isr_maxthreads;	/* 0: all CPUs */
 	uint32_t		cc_isr_defaultqlimit;
 	uint32_t		cc_vtnet_queues;	/* 0: as many as possible */
 	bool			cc_console_echo;
-	uint32_t		cc_set;		/* bitmask: which keys the command line set */
+	uint32_t		cc_set;		/* the global keys set */
 };
 
 #define CMDLINE_MAX	1024	/* longest command line kept; longer is truncated with a warning */
 #define CMDLINE_TOKEN_MAX	128	/* longest token accepted */
+
+/* Room for cmdline_format()'s output with every key of every interface. */
+#define CMDLINE_FORMAT_MAX	2048
 
 /* Longest warning message passed to a cmdline_warn_fn, NUL included. */
 #define CMDLINE_WARN_MAX	256
@@ -124,13 +160,22 @@ typedef void cmdline_warn_fn(void *arg, const char *msg);
 void	cmdline_defaults(struct cmdline_config *cfg);
 
 /*
+ * Interface unit's configuration.  Never NULL: a unit at or beyond
+ * CMDLINE_IFS_MAX, which the command line cannot name, gets the defaults
+ * of an interface other than vtnet0 (a static constant).
+ */
+const struct cmdline_if *cmdline_if(const struct cmdline_config *cfg,
+	    unsigned unit);
+
+/*
  * Parses line into cfg (which holds defaults or earlier values).  For every
  * token that is ignored, calls warn(arg, msg) with msg exactly
  * "cmdline: ignoring <token> (<reason>)" (no newline), e.g.
  * "cmdline: ignoring foo=1 (unknown key)",
  * "cmdline: ignoring ip=1.2.3/24 (bad value)",
  * "cmdline: ignoring bogus (not key=value)".  Reasons: "unknown key",
- * "bad value", "not key=value" (no '=' or an empty key), "too long" (a
+ * "bad value", "unit out of range" (vtnetN.* with N >= CMDLINE_IFS_MAX),
+ * "not key=value" (no '=' or an empty key), "too long" (a
  * token longer than CMDLINE_TOKEN_MAX; the message then shows its first
  * CMDLINE_TOKEN_MAX characters followed by "...").  A bad value keeps the
  * previous value.  The last occurrence of a key wins.  If the FIRST token
@@ -151,11 +196,15 @@ int	cmdline_parse(struct cmdline_config *cfg, const char *line,
 
 /*
  * Writes one "key=value" line per known key (in the order above), each
- * ending in '\n', values formatted like the input syntax (ip=10.0.2.15/24
- * or ip=dhcp, ip6=fd00:1::15/64 with the address in canonical form,
- * maxthreads 0 prints as net.isr.maxthreads=all, queues 0 as
+ * ending in '\n', values formatted like the input syntax (ip=10.0.2.15/24,
+ * ip=dhcp or ip=none, ip6=fd00:1::15/64 with the address in canonical
+ * form, maxthreads 0 prints as net.isr.maxthreads=all, queues 0 as
  * virtio_net.queues=max), with " (set)" appended to keys the command line
- * set.  Returns length like snprintf (buf may be NULL when size is 0).
+ * set.  Interface 0 is printed as ip=, gw=, ip6= (and vtnet0.vnet= after
+ * console.echo=, only when set); then, for each interface N > 0 for which
+ * the command line set anything, vtnetN.ip=, .gw=, .ip6= and .vnet=.  So a
+ * line without vtnetN keys prints exactly the eight global lines.  Returns
+ * length like snprintf (buf may be NULL when size is 0).
  */
 int	cmdline_format(const struct cmdline_config *cfg, char *buf,
 	    size_t size);

@@ -39,16 +39,25 @@ cmd_uptime(int argc, char **argv)
 }
 SHELL_CMD(uptime, "time since kernel entry", cmd_uptime);
 
+/* The raw line, then the parsed keys one printk per line (each short). */
 static int
 cmd_cmdline(int argc, char **argv)
 {
-	char buf[PRINTK_LINE_MAX];
+	char buf[CMDLINE_FORMAT_MAX];
+	const char *p, *nl;
 
 	(void)argc;
 	(void)argv;
 	printk("cmdline: raw \"%s\"\n", bootinfo.bi_cmdline);
 	cmdline_format(&kernel_config, buf, sizeof(buf));
-	printk("%s", buf);
+	for (p = buf; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			printk("%s\n", p);
+			break;
+		}
+		printk("%.*s\n", (int)(nl - p), p);
+	}
 	return 0;
 }
 SHELL_CMD(cmdline, "the kernel command line and the parsed keys",

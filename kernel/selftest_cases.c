@@ -121,7 +121,8 @@ SELFTEST(cmdline_parse)
 	ignored = cmdline_parse(&cfg, "ip=192.168.7.2/16 bogus=1 "
 	    "net.isr.dispatch=hybrid console.echo=2", NULL, NULL);
 	ST_CHECK(ignored == 2);
-	ST_CHECK(cfg.cc_ip_addr == 0xc0a80702u && cfg.cc_ip_prefix == 16);
+	ST_CHECK(cfg.cc_if[0].ci_ip_addr == 0xc0a80702u &&
+	    cfg.cc_if[0].ci_ip_prefix == 16);
 	ST_CHECK(cfg.cc_isr_dispatch == CMDLINE_DISPATCH_HYBRID);
 	ST_CHECK(cfg.cc_console_echo);
 	return 0;

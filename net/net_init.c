@@ -59,34 +59,36 @@ net_unit(const struct ifnet *ifp)
 	uint32_t unit;
 
 	if (strncmp(ifp->if_name, NET_IFNAME_PREFIX, plen) != 0 ||
-	    kstrtou32(ifp->if_name + plen, IF_MAX - 1, &unit) != 0)
+	    kstrtou32(ifp->if_name + plen, CMDLINE_IFS_MAX - 1, &unit) != 0)
 		return -1;
 	return (int)unit;
 }
 
-/* ifp's addresses and vnet from the command line. */
+/* ifp's addresses and vnet from the command line (vtnetN.* keys). */
 static void
 net_ifcfg(const struct ifnet *ifp, struct lwipg_ifcfg *lc, unsigned *vnet)
 {
-	const struct cmdline_config *c = &kernel_config;
+	const struct cmdline_if *ci;
 	int unit = net_unit(ifp);
 
 	memset(lc, 0, sizeof(*lc));
 	*vnet = 0;
 	lc->lc_ip6_auto = true;
-	if (unit != 0)
+	if (unit < 0)
 		return;
-	lc->lc_dhcp = c->cc_ip_mode == CMDLINE_IP_DHCP;
-	lc->lc_ip4 = c->cc_ip_mode == CMDLINE_IP_STATIC;
-	lc->lc_ip4_addr = c->cc_ip_addr;
-	lc->lc_ip4_prefix = c->cc_ip_prefix;
-	lc->lc_gw = c->cc_gw;
-	lc->lc_ip6_auto = c->cc_ip6_auto;
-	lc->lc_ip6_static = c->cc_ip6_static;
-	_Static_assert(sizeof(lc->lc_ip6_addr) == sizeof(c->cc_ip6_addr),
+	ci = cmdline_if(&kernel_config, (unsigned)unit);
+	*vnet = ci->ci_vnet;
+	lc->lc_dhcp = ci->ci_ip_mode == CMDLINE_IP_DHCP;
+	lc->lc_ip4 = ci->ci_ip_mode == CMDLINE_IP_STATIC;
+	lc->lc_ip4_addr = ci->ci_ip_addr;
+	lc->lc_ip4_prefix = ci->ci_ip_prefix;
+	lc->lc_gw = ci->ci_gw;
+	lc->lc_ip6_auto = ci->ci_ip6_auto;
+	lc->lc_ip6_static = ci->ci_ip6_static;
+	_Static_assert(sizeof(lc->lc_ip6_addr) == sizeof(ci->ci_ip6_addr),
 	    "IPv6 addresses are 16 bytes on both sides");
-	memcpy(lc->lc_ip6_addr, c->cc_ip6_addr, sizeof(lc->lc_ip6_addr));
-	lc->lc_ip6_prefix = c->cc_ip6_prefix;
+	memcpy(lc->lc_ip6_addr, ci->ci_ip6_addr, sizeof(lc->lc_ip6_addr));
+	lc->lc_ip6_prefix = ci->ci_ip6_prefix;
 }
 
 static void

@@ -17,8 +17,16 @@
 # CMDLINE="..." boots build/unisr.elf directly with that kernel command
 # line instead of the GRUB ISO (whose command line is fixed).
 #
+# NICS=N (NET=tap only, default 1): N virtio-net NICs, the guest's vtnet0
+# to vtnet<N-1>, on taps tap0..tap<N-1> in the same namespace, each with
+# QUEUES queues.  NIC 0 is exactly the one-NIC setup; NIC k > 0 is the
+# subnet 10.0.(2+k).0/24: host 10.0.(2+k).2/24 on tap<k>, guest
+# 10.0.(2+k).15 through "vtnet<k>.ip=10.0.(2+k).15/24" put on the kernel
+# command line (so NICS > 1 boots the ELF directly, those keys first, then
+# CMDLINE, whose tokens win), MAC 52:54:00:12:34:(56+k).
+#
 # Leave QEMU with Ctrl-A x.  Environment: SMP, QUEUES, MEM, MACHINE, ACCEL,
-# NET, CMDLINE, NS (the namespace name, default unisr).
+# NET, CMDLINE, NS (the namespace name, default unisr), NICS.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 smp=${SMP:-4}
@@ -33,6 +41,10 @@ ns=${NS:-unisr}
 guest=10.0.2.15		# the default ip=; NET=user forwards ports to it
 tap=tap0
 host_cidr=10.0.2.2/24
+nics=${NICS:-1}
+nics_max=8		# the kernel command line's vtnet0..vtnet7
+subnet_first=2		# NIC k is 10.0.(subnet_first + k).0/24
+mac_first=0x56		# NIC k's MAC ends in mac_first + k
 
 accel=$(/usr/bin/python3 "$top/scripts/accel.py" --kernel "$top/build/unisr.elf")
 qaccel=$accel
@@ -44,19 +56,44 @@ if [ "$net" = tap ] && { [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; }; then
 	echo "run: NET=tap needs root and /dev/net/tun; using NET=user"
 	net=user
 fi
+if ! [[ "$nics" =~ ^[1-9][0-9]*$ ]] || [ "$nics" -gt "$nics_max" ]; then
+	echo "run: NICS must be 1..$nics_max" >&2
+	exit 1
+fi
+if [ "$nics" -gt 1 ] && [ "$net" != tap ]; then
+	echo "run: NICS=$nics needs NET=tap (root and /dev/net/tun)" >&2
+	exit 1
+fi
+# NIC k's host side, guest address and tap (k > 0; NIC 0 is the above).
+nic_subnet() { echo "10.0.$((subnet_first + $1))"; }
+nic_tap() { echo "tap$1"; }
+nic_keys=""
+# Makes (or reuses) tap $1 with host address $2 in the namespace.
+make_tap() {
+	if ! ip netns exec "$ns" ip link show "$1" >/dev/null 2>&1; then
+		ip netns exec "$ns" ip tuntap add dev "$1" mode tap multi_queue
+		ip netns exec "$ns" ip addr add "$2" dev "$1"
+	fi
+	ip netns exec "$ns" ip link set "$1" up
+}
 case "$net" in
 tap)
 	ip netns list | grep -qw "^$ns" || ip netns add "$ns"
-	if ! ip netns exec "$ns" ip link show "$tap" >/dev/null 2>&1; then
-		ip netns exec "$ns" ip tuntap add dev "$tap" mode tap multi_queue
-		ip netns exec "$ns" ip addr add "$host_cidr" dev "$tap"
-	fi
+	make_tap "$tap" "$host_cidr"
 	ip netns exec "$ns" ip link set lo up
-	ip netns exec "$ns" ip link set "$tap" up
 	prefix=(ip netns exec "$ns")
 	netargs=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,queues=$queues,vhost=off"
 	    -device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on")
 	echo "run: network namespace $ns, tap $tap ($host_cidr)"
+	for ((k = 1; k < nics; k++)); do
+		sn=$(nic_subnet $k)
+		t=$(nic_tap $k)
+		make_tap "$t" "$sn.2/24"
+		netargs+=(-netdev "tap,id=n$k,ifname=$t,script=no,downscript=no,queues=$queues,vhost=off"
+		    -device "virtio-net-pci,netdev=n$k,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on,mac=$(printf '52:54:00:12:34:%02x' $((mac_first + k)))")
+		nic_keys+="vtnet$k.ip=$sn.15/24 "
+		echo "run: network namespace $ns, tap $t ($sn.2/24) for vtnet$k ($sn.15)"
+	done
 	;;
 user)
 	queues=1
@@ -69,6 +106,17 @@ user)
 	exit 1
 	;;
 esac
+# With NICS > 1: how to reach vtnet1 and on (their addresses are ours).
+nic_hints() {
+	local k sn
+	for ((k = 1; k < nics; k++)); do
+		sn=$(nic_subnet $k)
+		printf 'run: vtnet%d: guest %s.15 (vtnet%d.ip=%s.15/24), host %s.2/24 on %s in namespace %s:\r\n' \
+		    $k "$sn" $k "$sn" "$sn" "$(nic_tap $k)" "$ns"
+		printf 'run:   ip netns exec %s ping %s.15\r\n' "$ns" "$sn"
+	done
+}
+
 # Prints how to reach the guest once it is READY.  QEMU has the terminal
 # in raw mode, hence the carriage returns.
 hints() {
@@ -79,12 +127,14 @@ hints() {
 			addr=$(sed -n 's/.* ip=\([^/ ]*\).*/\1/p' <<<"$line")
 			if [ "$addr" = none ] || [ -z "$addr" ]; then
 				printf '\r\nrun: the guest is READY but has no IPv4 address\r\n'
+				nic_hints
 			elif [ "$net" = tap ]; then
 				printf '\r\nrun: the guest is READY at %s; from another terminal:\r\n' "$addr"
 				printf 'run:   ip netns exec %s ping %s\r\n' "$ns" "$addr"
 				printf 'run:   ip netns exec %s iperf -c %s\r\n' "$ns" "$addr"
 				printf 'run:   ip netns exec %s iperf3 -c %s\r\n' "$ns" "$addr"
 				printf 'run:   (or make ping, make iperf, make iperf3, make ns-shell)\r\n'
+				nic_hints
 			else
 				printf '\r\nrun: the guest is READY; from another terminal:\r\n'
 				printf 'run:   iperf -c 127.0.0.1 -p 5001\r\n'
@@ -98,7 +148,9 @@ hints() {
 }
 
 boot=(-cdrom "$top/build/unisr.iso" -boot d)
-[ -n "$cmdline" ] && boot=(-kernel "$top/build/unisr.elf" -append "$cmdline")
+# The vtnetN keys first: a CMDLINE token for the same key comes later, wins.
+[ -n "$nic_keys" ] && cmdline="$nic_keys$cmdline"
+[ -n "$cmdline" ] && boot=(-kernel "$top/build/unisr.elf" -append "${cmdline% }")
 
 echo "run: accel=$accel smp=$smp queues=$queues mem=$mem machine=$machine (quit: Ctrl-A x)"
 mkdir -p "$(dirname "$serial_log")"

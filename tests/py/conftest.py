@@ -13,7 +13,15 @@
   process group) at teardown, whether the test passed or not.
 - `netns` is a fresh network namespace with a multiqueue tap `tap0` (see
   netns.py); at teardown it kills the test's QEMUs first, then deletes the
-  namespace, whether the test passed or not.
+  namespace, whether the test passed or not.  `netns_factory(tap=,
+  ipv6=)` makes as many more as a test wants (for NICs in several
+  namespaces), each deleted the same way.
+- Several NICs: qemu(nics=[(ns, tap, queues), ...], rss=) boots with one
+  virtio-net device per entry, in that order (the guest's vtnet0, vtnet1,
+  ...; MACs netns.nic_mac(i)), QEMU running in the first entry's
+  namespace (or nics_home=, a NetNS), the taps of other namespaces
+  handed to it by tapfds.py; `console.nics` is the list of netns.Nic.
+  Not with prefix=.
 - `console` is a direct-mode, 64M, default-command-line boot at its prompt.
 - `mode` is parametrized over "direct" and "iso".
 - Markers: requires_kvm, requires_tap, slow (registered in pytest.ini);
@@ -128,11 +136,21 @@ def qemu(request, accel):
 
     def boot(mode="direct", machine="pc", mem="64M", smp=1, cmdline="",
              extra=(), expect_panic=False, ready=True,
-             timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False):
+             timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False, nics=None,
+             rss=False, nics_home=None):
         image = uc.KERNEL if mode == "direct" else uc.ISO
         if not image.is_file():
             pytest.fail("%s does not exist: run make first" % image,
                         pytrace=False)
+        planned = []
+        if nics:
+            import netns as nsmod
+            if prefix:
+                raise ValueError("nics= sets the prefix itself")
+            planned = nsmod.plan_nics(nics)
+            prefix, nic_extra = nsmod.qemu_nic_args(planned, rss=rss,
+                                                    home=nics_home)
+            extra = nic_extra + list(extra)
         mon = None
         if monitor:
             # Short path: unix socket names are limited to 107 bytes.
@@ -149,6 +167,7 @@ def qemu(request, accel):
                                     else cmdline)
         con = uc.Console(argv, uc.LOG_DIR / (name + ".log"), echo=echo,
                          expect_panic=expect_panic, monitor_path=mon)
+        con.nics = planned
         consoles.append(con)
         con.boot = con.wait_ready(timeout) if ready else None
         return con
@@ -175,17 +194,53 @@ def netns6(request):
     yield from _namespace(request, ipv6=True)
 
 
-def _namespace(request, ipv6):
+@pytest.fixture
+def netns_factory(request):
+    """make(tap="tap0", ipv6=False) -> a new NetNS; every one made is
+    deleted after the test (its QEMUs killed first), pass or fail."""
+    made = []
+
+    def make(tap=None, ipv6=False):
+        import netns as nsmod
+        _check_stale()
+        ns = nsmod.NetNS.create(tap=tap or nsmod.TAP, ipv6=ipv6)
+        made.append(ns)
+        return ns
+
+    try:
+        yield make
+    finally:
+        _kill_consoles(request)
+        errors = []
+        for ns in made:
+            try:
+                ns.delete()
+            except Exception as e:      # delete the others all the same
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+
+def _check_stale():
     import netns as nsmod
     if not _stale_checked:
         _stale_checked.append(nsmod.cleanup_stale())
+
+
+def _kill_consoles(request):
+    # QEMU holds the taps' queues: stop it before the namespaces go.
+    for con in getattr(request.node, "_unisr_consoles", []):
+        con.kill()
+
+
+def _namespace(request, ipv6):
+    import netns as nsmod
+    _check_stale()
     ns = nsmod.NetNS.create(ipv6=ipv6)
     try:
         yield ns
     finally:
-        # QEMU holds the tap's queues: stop it before the namespace goes.
-        for con in getattr(request.node, "_unisr_consoles", []):
-            con.kill()
+        _kill_consoles(request)
         ns.delete()
 
 

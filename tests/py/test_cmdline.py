@@ -6,6 +6,10 @@ key, marking the ones the line set; an unknown key, a bad value and a token
 that is not key=value each give exactly one `cmdline: ignoring ...` line
 while the boot still reaches READY, and a bad value leaves the default in
 force; console.echo=0 turns the shell's echo off (and =1 keeps it on).
+Per-interface keys: vtnet1.* set with valid values add exactly the four
+vtnet1 lines after the global ones (the rest unchanged), vtnet0.ip= is
+shown as ip=, and vtnet9.ip= / vtnet1.vnet=99 / vtnet1.ip=garbage /
+vtnetX.foo= are each ignored with one warning.
 """
 
 import re
@@ -121,3 +125,26 @@ def test_echo_on(qemu):
     assert sent.startswith("uptime\n"), (
         "command not echoed with console.echo=1: %r" % sent)
     assert len(out) == 1 and re.match(r"^uptime: \d+ us$", out[0]), out
+
+
+def test_vtnet_keys(qemu):
+    line = ("vtnet0.ip=10.0.2.20/24 vtnet1.ip=10.0.3.15/24 vtnet1.vnet=1 "
+            "vtnet9.ip=10.0.9.15/24 vtnet1.vnet=99 vtnet1.ip=garbage "
+            "vtnetX.foo=1")
+    con = qemu(cmdline=line)
+    assert con.boot.ignoring == [
+        "cmdline: ignoring vtnet9.ip=10.0.9.15/24 (unit out of range)",
+        "cmdline: ignoring vtnet1.vnet=99 (bad value)",
+        "cmdline: ignoring vtnet1.ip=garbage (bad value)",
+        "cmdline: ignoring vtnetX.foo=1 (unknown key)",
+    ]
+    assert len(con.boot.ready) == 1
+    raw, keys = parse_cmdline(con.run("cmdline"))
+    assert raw == line
+    assert keys[:len(DEFAULTS)] == expected({"ip": "10.0.2.20/24"})
+    assert keys[len(DEFAULTS):] == [
+        ("vtnet1.ip", "10.0.3.15/24", True),
+        ("vtnet1.gw", "0.0.0.0", False),
+        ("vtnet1.ip6", "auto", False),
+        ("vtnet1.vnet", "1", True),
+    ]

@@ -6,6 +6,12 @@
   and once the guest is READY prints the exact commands to reach it;
   the printed `ip netns exec <ns> ping <addr>` gets 3 of 3 replies.
   Ctrl-A x ends QEMU and make exits; the test deletes the namespace.
+- NICS=2 (NET=tap): the namespace gets tap0 (10.0.2.2/24) and tap1
+  (10.0.3.2/24), both up and attached by QEMU; besides the vtnet0 hint
+  run.sh prints how to reach vtnet1 (guest 10.0.3.15 through
+  vtnet1.ip=10.0.3.15/24, host 10.0.3.2/24 on tap1, the ping command);
+  the guest's `cmdline` shows that key set, and vtnet0 answers 3 of 3
+  pings as with one NIC.
 - NET=user, itself run inside a fresh namespace (so "localhost" is the
   namespace's own loopback): the READY hint names the forwarded ports,
   and a TCP connection to localhost:7007 reaches the guest's echo
@@ -61,6 +67,44 @@ def test_make_run_tap():
         addr = child.match.group(1)
         assert addr == "10.0.2.15"
         child.expect(r"run:   ip netns exec %s ping %s" % (name, addr))
+        p = subprocess.run(["ip", "netns", "exec", name, "ping", "-n", "-c",
+                            "3", "-i", "0.2", "-W", "2", addr],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "3 received" in p.stdout, p.stdout
+        assert quit_qemu(child) == 0
+    finally:
+        child.terminate(force=True)
+        log.close()
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    assert name not in nns.list_namespaces()
+
+
+@pytest.mark.requires_tap
+def test_make_run_nics2():
+    uc.LOG_DIR.mkdir(parents=True, exist_ok=True)
+    name = nns.unique_name()
+    child, log = spawn_run(["make", "-s", "run", "NS=" + name, "NICS=2",
+                            "SMP=2", "QUEUES=2"] + build_dir_arg(),
+                           "test_run.nics2.log")
+    try:
+        child.expect(r"run: network namespace %s, tap tap1 \(10\.0\.3\.2/24\)"
+                     r" for vtnet1 \(10\.0\.3\.15\)" % name)
+        child.expect(HINT_RE)
+        addr = child.match.group(1)
+        assert addr == "10.0.2.15"
+        child.expect(r"run: vtnet1: guest 10\.0\.3\.15 \(vtnet1\.ip="
+                     r"10\.0\.3\.15/24\), host 10\.0\.3\.2/24 on tap1 in "
+                     r"namespace %s:" % name)
+        child.expect(r"run:   ip netns exec %s ping 10\.0\.3\.15" % name)
+        for tap, cidr in (("tap0", "10.0.2.2/24"), ("tap1", "10.0.3.2/24")):
+            out = subprocess.run(["ip", "netns", "exec", name, "ip", "-d",
+                                  "addr", "show", "dev", tap],
+                                 capture_output=True, text=True,
+                                 timeout=30).stdout
+            assert "inet %s " % cidr in out, out
+            assert "LOWER_UP" in out and "multi_queue" in out, out
+        child.send("cmdline\r")
+        child.expect(r"vtnet1\.ip=10\.0\.3\.15/24 \(set\)")
         p = subprocess.run(["ip", "netns", "exec", name, "ping", "-n", "-c",
                             "3", "-i", "0.2", "-W", "2", addr],
                            capture_output=True, text=True, timeout=60)

@@ -6,7 +6,7 @@
  * row, the field it should change and the value expected there, or, for a
  * token that must be rejected, the reason expected in the warning.  A Check
  * loop test runs every row from the defaults and checks the field, the
- * cc_set bit, the return value and the exact warning text (built from the
+ * set bit (cc_set or vtnet0's ci_set, see set_mask()), the return value and the exact warning text (built from the
  * row, so a rejected row also proves the previous value was kept).  Further
  * tests cover several tokens, blanks, last-wins, the image path, long
  * tokens, long lines and the exact text of cmdline_format().  IPv6
@@ -57,6 +57,23 @@ log_warn(void *arg, const char *msg)
 	wl->wl_count++;
 }
 
+/*
+ * Every key the command line set: the global keys' bits and vtnet0's
+ * (ip=, gw=, ip6=), which are disjoint.  No other interface's bit may be
+ * set by these tests, which use no vtnetN key.
+ */
+static uint32_t
+set_mask(const struct cmdline_config *cfg)
+{
+	unsigned u;
+
+	ck_assert_uint_eq(cfg->cc_set & CMDLINE_SET_IF_MASK, 0);
+	ck_assert_uint_eq(cfg->cc_if[0].ci_set & ~CMDLINE_SET_IF_MASK, 0);
+	for (u = 1; u < CMDLINE_IFS_MAX; u++)
+		ck_assert_uint_eq(cfg->cc_if[u].ci_set, 0);
+	return (cfg->cc_set | cfg->cc_if[0].ci_set);
+}
+
 /* Parses line from the defaults; returns cmdline_parse()'s result. */
 static int
 parse(struct cmdline_config *cfg, struct warn_log *wl, const char *line)
@@ -91,19 +108,19 @@ field_value(const struct cmdline_config *cfg, enum field f)
 {
 	switch (f) {
 	case F_IP_ADDR:
-		return (cfg->cc_ip_addr);
+		return (cfg->cc_if[0].ci_ip_addr);
 	case F_IP_PREFIX:
-		return (cfg->cc_ip_prefix);
+		return (cfg->cc_if[0].ci_ip_prefix);
 	case F_IP_DHCP:
-		return (cfg->cc_ip_mode == CMDLINE_IP_DHCP);
+		return (cfg->cc_if[0].ci_ip_mode == CMDLINE_IP_DHCP);
 	case F_GW:
-		return (cfg->cc_gw);
+		return (cfg->cc_if[0].ci_gw);
 	case F_IP6:
-		return (cfg->cc_ip6_auto);
+		return (cfg->cc_if[0].ci_ip6_auto);
 	case F_IP6_STATIC:
-		return (cfg->cc_ip6_static);
+		return (cfg->cc_if[0].ci_ip6_static);
 	case F_IP6_PREFIX:
-		return (cfg->cc_ip6_prefix);
+		return (cfg->cc_if[0].ci_ip6_prefix);
 	case F_DISPATCH:
 		return ((uint32_t)cfg->cc_isr_dispatch);
 	case F_MAXTHREADS:
@@ -122,7 +139,7 @@ struct key_case {
 	const char	*kc_line;
 	enum field	 kc_field;
 	uint32_t	 kc_value;	/* expected; a bad value: default */
-	uint32_t	 kc_set;	/* expected cc_set */
+	uint32_t	 kc_set;	/* expected set_mask() */
 	const char	*kc_reason;	/* NULL: accepted */
 };
 
@@ -331,12 +348,12 @@ START_TEST(test_keys)
 	ck_assert_msg(field_value(&cfg, c->kc_field) == c->kc_value,
 	    "\"%s\": field %d is %u, want %u", c->kc_line, c->kc_field,
 	    field_value(&cfg, c->kc_field), c->kc_value);
-	ck_assert_uint_eq(cfg.cc_set, c->kc_set);
+	ck_assert_uint_eq(set_mask(&cfg), c->kc_set);
 	if (c->kc_reason == NULL) {
 		ck_assert_int_eq(n, 0);
 		if ((c->kc_field == F_IP_ADDR || c->kc_field == F_IP_PREFIX) &&
 		    strcmp(c->kc_line, "ip=dhcp") != 0)
-			ck_assert_int_eq(cfg.cc_ip_mode, CMDLINE_IP_STATIC);
+			ck_assert_int_eq(cfg.cc_if[0].ci_ip_mode, CMDLINE_IP_STATIC);
 	} else {
 		ck_assert_int_eq(n, 1);
 		snprintf(want, sizeof(want), "cmdline: ignoring %s (%s)",
@@ -402,18 +419,18 @@ START_TEST(test_ip6_good)
 	ck_assert_int_eq(inet_pton(AF_INET6, text, want), 1);
 
 	ck_assert_int_eq(parse(&cfg, &wl, c->ic_line), 0);
-	ck_assert(cfg.cc_ip6_static);
-	ck_assert(cfg.cc_ip6_auto);
-	ck_assert_uint_eq(cfg.cc_ip6_prefix, c->ic_prefix);
-	ck_assert_mem_eq(cfg.cc_ip6_addr, want, sizeof(want));
-	ck_assert_uint_eq(cfg.cc_set, CMDLINE_SET_IP6);
+	ck_assert(cfg.cc_if[0].ci_ip6_static);
+	ck_assert(cfg.cc_if[0].ci_ip6_auto);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip6_prefix, c->ic_prefix);
+	ck_assert_mem_eq(cfg.cc_if[0].ci_ip6_addr, want, sizeof(want));
+	ck_assert_uint_eq(set_mask(&cfg), CMDLINE_SET_IP6);
 
-	ck_assert_int_eq(cmdline_ip6_format(cfg.cc_ip6_addr, text,
+	ck_assert_int_eq(cmdline_ip6_format(cfg.cc_if[0].ci_ip6_addr, text,
 	    sizeof(text)), (int)strlen(c->ic_canon));
 	ck_assert_str_eq(text, c->ic_canon);
 	/* The canonical text reads back as the same address. */
 	ck_assert_int_eq(inet_pton(AF_INET6, text, want), 1);
-	ck_assert_mem_eq(cfg.cc_ip6_addr, want, sizeof(want));
+	ck_assert_mem_eq(cfg.cc_if[0].ci_ip6_addr, want, sizeof(want));
 }
 END_TEST
 
@@ -424,24 +441,24 @@ START_TEST(test_ip6_last_wins)
 	static const uint8_t fd00_1[16] = { 0xfd, 0x00, [15] = 0x01 };
 
 	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=off"), 0);
-	ck_assert(!cfg.cc_ip6_static);
-	ck_assert(!cfg.cc_ip6_auto);
+	ck_assert(!cfg.cc_if[0].ci_ip6_static);
+	ck_assert(!cfg.cc_if[0].ci_ip6_auto);
 	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=auto"), 0);
-	ck_assert(!cfg.cc_ip6_static);
-	ck_assert(cfg.cc_ip6_auto);
+	ck_assert(!cfg.cc_if[0].ci_ip6_static);
+	ck_assert(cfg.cc_if[0].ci_ip6_auto);
 	/* A static address turns the link-local address back on. */
 	ck_assert_int_eq(parse(&cfg, &wl, "ip6=off ip6=fd00::1/64"), 0);
-	ck_assert(cfg.cc_ip6_static);
-	ck_assert(cfg.cc_ip6_auto);
-	ck_assert_mem_eq(cfg.cc_ip6_addr, fd00_1, sizeof(fd00_1));
+	ck_assert(cfg.cc_if[0].ci_ip6_static);
+	ck_assert(cfg.cc_if[0].ci_ip6_auto);
+	ck_assert_mem_eq(cfg.cc_if[0].ci_ip6_addr, fd00_1, sizeof(fd00_1));
 	/* A bad value keeps the earlier address and prefix. */
 	ck_assert_int_eq(parse(&cfg, &wl, "ip6=fd00::1/64 ip6=fd00::2/200"), 1);
 	ck_assert_str_eq(wl.wl_msg[0],
 	    "cmdline: ignoring ip6=fd00::2/200 (bad value)");
-	ck_assert(cfg.cc_ip6_static);
-	ck_assert_uint_eq(cfg.cc_ip6_prefix, 64);
-	ck_assert_mem_eq(cfg.cc_ip6_addr, fd00_1, sizeof(fd00_1));
-	ck_assert_uint_eq(cfg.cc_set, CMDLINE_SET_IP6);
+	ck_assert(cfg.cc_if[0].ci_ip6_static);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip6_prefix, 64);
+	ck_assert_mem_eq(cfg.cc_if[0].ci_ip6_addr, fd00_1, sizeof(fd00_1));
+	ck_assert_uint_eq(set_mask(&cfg), CMDLINE_SET_IP6);
 }
 END_TEST
 
@@ -490,21 +507,21 @@ START_TEST(test_defaults)
 
 	memset(&cfg, 0xa5, sizeof(cfg));
 	cmdline_defaults(&cfg);
-	ck_assert_int_eq(cfg.cc_ip_mode, CMDLINE_IP_STATIC);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(10, 0, 2, 15));
-	ck_assert_uint_eq(cfg.cc_ip_prefix, 24);
-	ck_assert_uint_eq(cfg.cc_gw, IP4(10, 0, 2, 2));
-	ck_assert(cfg.cc_ip6_auto);
-	ck_assert(!cfg.cc_ip6_static);
-	ck_assert_uint_eq(cfg.cc_ip6_prefix, 0);
-	for (i = 0; i < (int)sizeof(cfg.cc_ip6_addr); i++)
-		ck_assert_uint_eq(cfg.cc_ip6_addr[i], 0);
+	ck_assert_int_eq(cfg.cc_if[0].ci_ip_mode, CMDLINE_IP_STATIC);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(10, 0, 2, 15));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_prefix, 24);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(10, 0, 2, 2));
+	ck_assert(cfg.cc_if[0].ci_ip6_auto);
+	ck_assert(!cfg.cc_if[0].ci_ip6_static);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip6_prefix, 0);
+	for (i = 0; i < (int)sizeof(cfg.cc_if[0].ci_ip6_addr); i++)
+		ck_assert_uint_eq(cfg.cc_if[0].ci_ip6_addr[i], 0);
 	ck_assert_int_eq(cfg.cc_isr_dispatch, CMDLINE_DISPATCH_DIRECT);
 	ck_assert_uint_eq(cfg.cc_isr_maxthreads, 0);
 	ck_assert_uint_eq(cfg.cc_isr_defaultqlimit, 256);
 	ck_assert_uint_eq(cfg.cc_vtnet_queues, 0);
 	ck_assert(cfg.cc_console_echo);
-	ck_assert_uint_eq(cfg.cc_set, 0);
+	ck_assert_uint_eq(set_mask(&cfg), 0);
 }
 END_TEST
 
@@ -536,17 +553,17 @@ START_TEST(test_many_tokens)
 	    "net.isr.dispatch=hybrid net.isr.maxthreads=4 "
 	    "net.isr.defaultqlimit=1024\tvirtio_net.queues=2 console.echo=0 "),
 	    0);
-	ck_assert_int_eq(cfg.cc_ip_mode, CMDLINE_IP_STATIC);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(192, 168, 0, 2));
-	ck_assert_uint_eq(cfg.cc_ip_prefix, 25);
-	ck_assert_uint_eq(cfg.cc_gw, IP4(192, 168, 0, 1));
-	ck_assert(!cfg.cc_ip6_auto);
+	ck_assert_int_eq(cfg.cc_if[0].ci_ip_mode, CMDLINE_IP_STATIC);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(192, 168, 0, 2));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_prefix, 25);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(192, 168, 0, 1));
+	ck_assert(!cfg.cc_if[0].ci_ip6_auto);
 	ck_assert_int_eq(cfg.cc_isr_dispatch, CMDLINE_DISPATCH_HYBRID);
 	ck_assert_uint_eq(cfg.cc_isr_maxthreads, 4);
 	ck_assert_uint_eq(cfg.cc_isr_defaultqlimit, 1024);
 	ck_assert_uint_eq(cfg.cc_vtnet_queues, 2);
 	ck_assert(!cfg.cc_console_echo);
-	ck_assert_uint_eq(cfg.cc_set, 0xff);
+	ck_assert_uint_eq(set_mask(&cfg), 0xff);
 }
 END_TEST
 
@@ -556,22 +573,22 @@ START_TEST(test_last_wins_and_bad_keeps)
 	struct warn_log wl;
 
 	ck_assert_int_eq(parse(&cfg, &wl, "ip=1.1.1.1/8 ip=2.2.2.2/16"), 0);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(2, 2, 2, 2));
-	ck_assert_uint_eq(cfg.cc_ip_prefix, 16);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(2, 2, 2, 2));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_prefix, 16);
 
 	ck_assert_int_eq(parse(&cfg, &wl, "ip=1.1.1.1/8 ip=dhcp"), 0);
-	ck_assert_int_eq(cfg.cc_ip_mode, CMDLINE_IP_DHCP);
+	ck_assert_int_eq(cfg.cc_if[0].ci_ip_mode, CMDLINE_IP_DHCP);
 	ck_assert_int_eq(parse(&cfg, &wl, "ip=dhcp ip=1.1.1.1/8"), 0);
-	ck_assert_int_eq(cfg.cc_ip_mode, CMDLINE_IP_STATIC);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(1, 1, 1, 1));
+	ck_assert_int_eq(cfg.cc_if[0].ci_ip_mode, CMDLINE_IP_STATIC);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(1, 1, 1, 1));
 
 	/* A bad value keeps the earlier good one, and its set bit. */
 	ck_assert_int_eq(parse(&cfg, &wl,
 	    "ip=1.1.1.1/8 ip=3.3.3.3/40 console.echo=0 console.echo=5"), 2);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(1, 1, 1, 1));
-	ck_assert_uint_eq(cfg.cc_ip_prefix, 8);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(1, 1, 1, 1));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_prefix, 8);
 	ck_assert(!cfg.cc_console_echo);
-	ck_assert_uint_eq(cfg.cc_set,
+	ck_assert_uint_eq(set_mask(&cfg),
 	    CMDLINE_SET_IP | CMDLINE_SET_CONSOLE_ECHO);
 	ck_assert_str_eq(wl.wl_msg[0],
 	    "cmdline: ignoring ip=3.3.3.3/40 (bad value)");
@@ -581,9 +598,9 @@ START_TEST(test_last_wins_and_bad_keeps)
 	/* Parsing on top of earlier values keeps them. */
 	memset(&wl, 0, sizeof(wl));
 	ck_assert_int_eq(cmdline_parse(&cfg, "gw=9.9.9.9", log_warn, &wl), 0);
-	ck_assert_uint_eq(cfg.cc_ip_addr, IP4(1, 1, 1, 1));
-	ck_assert_uint_eq(cfg.cc_gw, IP4(9, 9, 9, 9));
-	ck_assert_uint_eq(cfg.cc_set, CMDLINE_SET_IP |
+	ck_assert_uint_eq(cfg.cc_if[0].ci_ip_addr, IP4(1, 1, 1, 1));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(9, 9, 9, 9));
+	ck_assert_uint_eq(set_mask(&cfg), CMDLINE_SET_IP |
 	    CMDLINE_SET_CONSOLE_ECHO | CMDLINE_SET_GW);
 }
 END_TEST
@@ -601,7 +618,7 @@ START_TEST(test_warning_strings)
 	ck_assert_str_eq(wl.wl_msg[2],
 	    "cmdline: ignoring bogus (not key=value)");
 	ck_assert_str_eq(wl.wl_msg[3], "cmdline: ignoring =x (not key=value)");
-	ck_assert_uint_eq(cfg.cc_gw, IP4(1, 2, 3, 4));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(1, 2, 3, 4));
 	/* '%' in a token is not a format directive. */
 	ck_assert_int_eq(parse(&cfg, &wl, "%s%n=%d"), 1);
 	ck_assert_str_eq(wl.wl_msg[0],
@@ -638,7 +655,7 @@ START_TEST(test_long_path_is_skipped)
 	snprintf(line + CMDLINE_TOKEN_MAX * 3, sizeof(line) -
 	    CMDLINE_TOKEN_MAX * 3, " ip6=off");
 	ck_assert_int_eq(parse(&cfg, &wl, line), 0);
-	ck_assert(!cfg.cc_ip6_auto);
+	ck_assert(!cfg.cc_if[0].ci_ip6_auto);
 }
 END_TEST
 
@@ -667,7 +684,7 @@ START_TEST(test_token_too_long)
 	ck_assert_str_eq(wl.wl_msg[0], want);
 	ck_assert_uint_eq(strlen(wl.wl_msg[0]), strlen("cmdline: ignoring ") +
 	    CMDLINE_TOKEN_MAX + strlen("... (too long)"));
-	ck_assert_uint_eq(cfg.cc_gw, DEF_GW);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, DEF_GW);
 	ck_assert(!cfg.cc_console_echo);
 }
 END_TEST
@@ -695,22 +712,22 @@ START_TEST(test_long_line)
 	long_line(line, CMDLINE_MAX - strlen("gw=1.2.3.4"), "gw=1.2.3.4");
 	ck_assert_uint_eq(strlen(line), CMDLINE_MAX);
 	ck_assert_int_eq(parse(&cfg, &wl, line), 0);
-	ck_assert_uint_eq(cfg.cc_gw, IP4(1, 2, 3, 4));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(1, 2, 3, 4));
 
 	/* The token split by the cut is dropped, one warning. */
 	long_line(line, CMDLINE_MAX - strlen("gw=1.2.3.4"), "gw=1.2.3.45");
 	ck_assert_int_eq(parse(&cfg, &wl, line), 1);
 	ck_assert_str_eq(wl.wl_msg[0],
 	    "cmdline: command line truncated to 1024 characters");
-	ck_assert_uint_eq(cfg.cc_gw, DEF_GW);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, DEF_GW);
 	ck_assert(!cfg.cc_console_echo);
 
 	/* A token ending right at the cut is kept; the rest is lost. */
 	long_line(line, CMDLINE_MAX - strlen("gw=1.2.3.4"),
 	    "gw=1.2.3.4 ip6=off bogus");
 	ck_assert_int_eq(parse(&cfg, &wl, line), 1);
-	ck_assert_uint_eq(cfg.cc_gw, IP4(1, 2, 3, 4));
-	ck_assert(cfg.cc_ip6_auto);
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(1, 2, 3, 4));
+	ck_assert(cfg.cc_if[0].ci_ip6_auto);
 
 	/* The truncation warning comes first, token warnings follow. */
 	long_line(line, CMDLINE_MAX - strlen("gw=1.2.3.4") - 4,
@@ -722,7 +739,7 @@ START_TEST(test_long_line)
 	ck_assert_str_eq(wl.wl_msg[1],
 	    "cmdline: ignoring bar=1 (unknown key)");
 	ck_assert_str_eq(wl.wl_msg[2], "cmdline: ignoring foo (not key=value)");
-	ck_assert_uint_eq(cfg.cc_gw, IP4(1, 2, 3, 4));
+	ck_assert_uint_eq(cfg.cc_if[0].ci_gw, IP4(1, 2, 3, 4));
 }
 END_TEST
 
@@ -850,6 +867,7 @@ START_TEST(test_format_roundtrip)
 			*p = ' ';
 	ck_assert_int_eq(parse(&b, &wl, line), 0);
 	b.cc_set = a.cc_set;
+	b.cc_if[0].ci_set = a.cc_if[0].ci_set;
 	ck_assert_mem_eq(&a, &b, sizeof(a));
 	/* Canonical output is a fixed point. */
 	cmdline_format(&b, again, sizeof(again));
