@@ -67,7 +67,8 @@ refuse_nomem(void)
 {
 	printk("unisr: cannot start: the network needs %lu KiB more memory "
 	    "than this machine has (%lu KiB usable); not READY\n",
-	    vtnet_nomem_need_kib(), mem_usable_bytes() / 1024);
+	    vtnet_nomem_need_kib() + net_nomem_need_kib(),
+	    mem_usable_bytes() / 1024);
 	qemu_exit(QEMU_EXIT_NOMEM);
 	for (;;)
 		__asm__ volatile("cli; hlt");
@@ -131,7 +132,8 @@ kmain(int kind, uint32_t info)
 	net_reserve();			/* the stack's memory, before NICs' */
 	pci_init();			/* enumerate, then attach drivers */
 	pci_attach_drivers();
-	if (ifnet_count() == 0 && vtnet_nomem_need_kib() != 0)
+	if ((ifnet_count() == 0 && vtnet_nomem_need_kib() != 0) ||
+	    (ifnet_count() != 0 && net_nomem_need_kib() != 0))
 		refuse_nomem();		/* no READY without the network */
 	net_init();			/* Ethernet, then lwIP over the NIC */
 

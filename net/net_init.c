@@ -36,6 +36,8 @@
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
 #include "kernel/libc.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/mem.h"
 #include "kernel/printf.h"
 #include "net/if/if.h"
 #include "net/net_init.h"
@@ -43,6 +45,8 @@
 
 #define NET_READY_IP_MAX	24	/* "255.255.255.255/32" */
 #define NET_IFNAME_PREFIX	"vtnet"	/* the command line's vtnetN keys */
+
+static size_t net_nomem_kib;	/* net_reserve's shortfall */
 
 /* The interface of READY's fields: the first one attached, or NULL. */
 static struct ifnet *
@@ -139,9 +143,21 @@ net_print_if(struct ifnet *ifp, void *arg)
 void
 net_reserve(void)
 {
-	if (stack_reserve() != 0)
-		printk("lwip: no memory for vnet 0's heap; the stack will "
-		    "not start\n");
+	size_t need, free_kib = mem_free_pages() * (size_t)(PAGE_SIZE / 1024);
+
+	if (stack_reserve(&need) == 0 || need == 0)
+		return;
+	need /= 1024;
+	printk("lwip: not enough memory: vnet 0's heap needs %lu KiB and "
+	    "%lu KiB are free\n", need, free_kib);
+	net_nomem_kib = need > free_kib ? need - free_kib : 1;
+}
+
+/* KiB of memory the default stack lacked (0: none lacking). */
+size_t
+net_nomem_need_kib(void)
+{
+	return net_nomem_kib;
 }
 
 /*

@@ -12,6 +12,7 @@
 #define NET_READY_MAX	96	/* "queues=.. ip=.. mac=.." */
 
 void	net_reserve(void);
+size_t	net_nomem_need_kib(void);
 int	net_init(void);
 void	net_ready_string(char *buf, size_t len);
 

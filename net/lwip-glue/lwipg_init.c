@@ -318,6 +318,7 @@ lwipg_foreign_count(void)
 const struct lwipg_inst lwip_inst
     __attribute__((used, section("lwip_insts"), aligned(8))) = {
 	.li_reserve = lwipg_reserve,
+	.li_heap_bytes = LWIPG_HEAP_BYTES,
 	.li_start = lwipg_start,
 	.li_attach = lwipg_attach,
 	.li_dhcp_bound = lwipg_dhcp_bound,

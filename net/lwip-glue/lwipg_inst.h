@@ -44,6 +44,7 @@ struct lwipg_ifcfg {
 struct lwipg_inst {
 	/* Allocates the instance's memory (its heap) now, if not yet. */
 	int	(*li_reserve)(void);
+	size_t	li_heap_bytes;		/* what li_reserve allocates */
 	/* lwip_init, timers and the services, for vnet `vnet`.  Once. */
 	int	(*li_start)(unsigned vnet);
 	/* A netif over ifp (ifp->if_stack points at it afterwards). */

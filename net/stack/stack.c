@@ -168,10 +168,12 @@ stack_init(void)
  * rings from what is free.  Boot, CPU 0, before pci_attach_drivers.
  */
 int
-stack_reserve(void)
+stack_reserve(size_t *need)
 {
+	*need = 0;
 	if (stack_ninsts() == 0)
 		return -ENODEV;
+	*need = __lwip_insts_start[0].li_heap_bytes;
 	return __lwip_insts_start[0].li_reserve();
 }
 

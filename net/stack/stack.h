@@ -14,7 +14,7 @@
 
 struct ifnet;
 
-int	stack_reserve(void);
+int	stack_reserve(size_t *need);
 int	stack_init(void);
 unsigned stack_ninsts(void);
 const struct lwipg_inst *stack_inst(unsigned vnet, unsigned cpu);

@@ -9,13 +9,17 @@ pools, takes about 7 MiB.  The driver sizes itself to the free pages
 and refuses only when not one pair of 64 entries fits.
 
 Proves:
-- -m 8M with a NIC: the console says `vtnet0: not enough memory: ...`
+- -m 8M with a NIC: vnet 0's lwIP heap (allocated before the drivers
+  size their rings) does not fit: `lwip: not enough memory: vnet 0's
+  heap needs N KiB and M KiB are free`, then the same refusal as below
+  (needing at least N - M KiB), no READY, status 35.
+- -m 10M with a NIC: the console says `vtnet0: not enough memory: ...`
   with the KiB needed and free, then `unisr: cannot start: the network
   needs N KiB more memory ...; not READY`; no READY line is printed and
   QEMU exits with status 35 (isa-debug-exit, QEMU_EXIT_NOMEM).  Before
   the fix this configuration printed `queue pair 0 setup failed (-12)`
   and then `READY ... queues=0 ip=none`.
-- -m 10M -smp 4 with a 4-queue NIC: the driver says it uses fewer queue
+- -m 12M -smp 4 with a 4-queue NIC: the driver says it uses fewer queue
   pairs than it wanted and why (`vtnet0: memory: ... using Q of 4 queue
   pairs`), READY shows that Q (1 <= Q < 4), and the guest answers 10 of
   10 pings.
@@ -37,8 +41,32 @@ FEWER_RE = (r"vtnet0: memory: (\d+) KiB free after a (\d+) KiB reserve; "
             r"(\d+) queue pairs")
 
 
+# The -m values sit just below what the image plus one NIC need.  The
+# image holds LWIP_VNETS (2) copies of lwIP's static pools (about 2 MiB
+# each; the heap is allocated at boot, vnet 0's before the NIC), which
+# moved both by 2 MiB from 8M and 10M when the second copy came in.
+TOO_LITTLE = "10M"
+SHORT = "12M"
+NO_HEAP = "8M"
+HEAP_RE = (r"lwip: not enough memory: vnet 0's heap needs (\d+) KiB and "
+           r"(\d+) KiB are free")
+
+
+def test_no_memory_for_the_stack_refused(qemu):
+    con = qemu(mem=NO_HEAP, ready=False,
+               extra=["-netdev", "user,id=n0",
+                      "-device", "virtio-net-pci,netdev=n0"])
+    m = con.wait_for(HEAP_RE)
+    need, free = map(int, m.groups())
+    assert need > free, m.group(0)
+    m = con.wait_for(REFUSE_RE)
+    assert int(m.group(1)) >= need - free, m.group(0)
+    assert con.expect_exit() == NOMEM_STATUS
+    assert not re.search(r"^READY", con.text, re.M), con.tail(20)
+
+
 def test_too_little_memory_refused(qemu):
-    con = qemu(mem="8M", ready=False,
+    con = qemu(mem=TOO_LITTLE, ready=False,
                extra=["-netdev", "user,id=n0",
                       "-device", "virtio-net-pci,netdev=n0"])
     m = con.wait_for(NEED_RE)
@@ -53,7 +81,7 @@ def test_too_little_memory_refused(qemu):
 @pytest.mark.requires_tap
 def test_fewer_queues_when_short(qemu, netns):
     netns.add_host_addr(HOST_CIDR)
-    con = qemu(machine="q35", mem="10M", smp=4, prefix=netns.prefix(),
+    con = qemu(machine="q35", mem=SHORT, smp=4, prefix=netns.prefix(),
                extra=netns.virtio_net_args(4, rss=True))
     m = re.search(FEWER_RE, con.text)
     assert m, con.tail(30)
