@@ -151,6 +151,7 @@ struct ether_stats {
 	uint64_t	es_unknown_type;	/* no handler for the type */
 };
 int	ether_init(void);
+int	ether_vnet_attach(unsigned vnet);
 void	ether_get_stats(struct ether_stats *es);
 
 #endif /* NET_IF_IF_H */

@@ -97,6 +97,28 @@ ether_init(void)
 	return err;
 }
 
+/*
+ * Enables the link layer in vnet, which an interface was just given to:
+ * netisr_register() enabled it in vnet 0 only, and a frame's first
+ * dispatch (NETISR_ETHER) already carries its interface's vnet.  Boot,
+ * CPU 0.
+ */
+int
+ether_vnet_attach(unsigned vnet)
+{
+	int err;
+
+	if (vnet == 0)
+		return 0;
+	CURVNET_SET(vnet);
+	err = netisr_register_vnet(&ether_nh);
+	CURVNET_RESTORE();
+	if (err != 0)
+		printk("ether: vnet %u: netisr_register_vnet failed (%d)\n",
+		    vnet, err);
+	return err;
+}
+
 /* A copy of the counters (each read atomically, not all at one time). */
 void
 ether_get_stats(struct ether_stats *es)

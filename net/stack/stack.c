@@ -190,6 +190,8 @@ stack_start(unsigned vnet)
 	stack_started[vnet] = true;
 	if (vnet == 0)
 		return 0;		/* netisr_register enabled them there */
+	if ((err = ether_vnet_attach(vnet)) != 0)
+		return err;
 	CURVNET_SET(vnet);
 	for (i = 0; i < nitems(stack_handlers); i++)
 		if ((err = netisr_register_vnet(&stack_handlers[i])) != 0) {

@@ -70,7 +70,11 @@ def client_argv(seconds, extra=(), as_json=True):
 
 def server_state(con):
     """(state, {tests, completed, aborted, denied, errors}) from `iperf3`."""
-    text = "\n".join(con.run("iperf3"))
+    return server_state_text("\n".join(con.run("iperf3")))
+
+
+def server_state_text(text):
+    """server_state() of the `iperf3` command's output text."""
     s, c = STATE_RE.search(text), COUNTERS_RE.search(text)
     assert s and c, text
     keys = ("tests", "completed", "aborted", "denied", "errors")
@@ -86,6 +90,16 @@ def wait_state(con, pred, what):
             return state, counters
         assert time.monotonic() < deadline, (what, state, counters)
         time.sleep(POLL)
+
+
+def json_sent_bytes(out):
+    """The bytes the client's -J output says it sent."""
+    return json.loads(out)["end"]["sum_sent"]["bytes"]
+
+
+def json_received_bytes(out):
+    """The bytes the server reported receiving, in the client's -J."""
+    return json.loads(out)["end"]["sum_received"]["bytes"]
 
 
 def check_result(out, streams, record_property, name):
