@@ -23,7 +23,9 @@
 #     netif_*, ip4_*, ...): every copy would call the one definition
 #     outside, and its state, instead of its own;
 #   - section groups (COMDAT) or .gnu.linkonce sections whose key was not
-#     renamed: the final link keeps one per name and drops the others'.
+#     renamed: the final link keeps one per name and drops the others';
+#   - linker-table entries (.shell_cmds.*, .selftests.*, .pci_drivers.*):
+#     every copy would add its own (N shell commands of one name).
 # and checks each copy afterwards: every defined global renamed, the
 # undefined list unchanged.
 #

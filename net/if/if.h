@@ -102,7 +102,7 @@ struct ifnet_ops {
 
 struct ifnet {
 	uint16_t		if_index;	/* 1..IF_MAX, set by if_attach */
-	uint16_t		if_vnet;	/* virtual stack; 0 for now */
+	uint16_t		if_vnet;	/* its vnet (net/stack/ sets it) */
 	char			if_name[IF_NAMESIZE];
 	uint8_t			if_mac[IF_ETHER_ADDR_LEN];
 	uint16_t		if_mtu;
@@ -149,6 +149,7 @@ if_is_up(const struct ifnet *ifp)
 struct ether_stats {
 	uint64_t	es_runts;	/* shorter than the 14-byte header */
 	uint64_t	es_unknown_type;	/* no handler for the type */
+	uint64_t	es_vlan;	/* of those, VLAN-tagged */
 };
 int	ether_init(void);
 int	ether_vnet_attach(unsigned vnet);

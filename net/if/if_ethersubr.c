@@ -10,8 +10,9 @@
  *            0x0806 -> NETISR_ARP
  *            0x0800 -> NETISR_IP
  *            0x86dd -> NETISR_IPV6
- *          any other type (VLAN tags 0x8100/0x88a8 included): dropped,
- *          counted
+ *          any other type: dropped, counted as unknown; a VLAN-tagged
+ *          frame (0x8100, 0x88a8: no VLANs here) is counted as that
+ *          too, and as vlan
  *
  * The counters are shown by the stack's `netstat -s` line "lwip: rx ...
  * runts <n> unknown-ethertype <n>" (net/lwip-glue/lwipg_stats.c reads
@@ -35,6 +36,8 @@
 #define ETHERTYPE_IP		0x0800
 #define ETHERTYPE_ARP		0x0806
 #define ETHERTYPE_IPV6		0x86dd
+#define ETHERTYPE_VLAN		0x8100	/* IEEE 802.1Q tag */
+#define ETHERTYPE_QINQ		0x88a8	/* IEEE 802.1ad service tag */
 
 static struct ether_stats ether_stats;
 
@@ -69,6 +72,9 @@ ether_input(struct mbuf *m)
 		proto = NETISR_IPV6;
 		break;
 	default:
+		if (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ)
+			__atomic_fetch_add(&ether_stats.es_vlan, 1,
+			    __ATOMIC_RELAXED);	/* and unknown below */
 		ether_drop(m, &ether_stats.es_unknown_type);
 		return;
 	}
@@ -127,4 +133,5 @@ ether_get_stats(struct ether_stats *es)
 	    __ATOMIC_RELAXED);
 	es->es_unknown_type = __atomic_load_n(&ether_stats.es_unknown_type,
 	    __ATOMIC_RELAXED);
+	es->es_vlan = __atomic_load_n(&ether_stats.es_vlan, __ATOMIC_RELAXED);
 }

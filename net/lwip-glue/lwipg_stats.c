@@ -11,6 +11,8 @@
  *                                               with the Ethernet layer's
  *                                               runts and unknown types
  *                                               (net/if/if_ethersubr.c)
+ *   lwip: ether vlan <n>                       of the unknown types, the
+ *                                               VLAN-tagged frames
  *   lwip: rx-drop arp-toosmall <n> arp-badformat <n> ip-toosmall <n>
  *       ip-badvers <n> ip-badhlen <n> ip-badlen <n> ip-tooshort <n>
  *       ip6-toosmall <n> ip6-badvers <n> ip6-tooshort <n> ip6-badext <n>
@@ -199,6 +201,7 @@ lwipg_print_stats(void)
 	    "unknown-ethertype %lu tx-busy %lu\n", sn.sn_glue.ls_zero_copy,
 	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_ether.es_runts,
 	    sn.sn_ether.es_unknown_type, sn.sn_glue.ls_tx_busy);
+	printk("lwip: ether vlan %lu\n", sn.sn_ether.es_vlan);
 	printk("lwip: rx-drop arp-toosmall %lu arp-badformat %lu "
 	    "ip-toosmall %lu ip-badvers %lu ip-badhlen %lu ip-badlen %lu "
 	    "ip-tooshort %lu ip6-toosmall %lu ip6-badvers %lu "
