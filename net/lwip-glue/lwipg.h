@@ -42,6 +42,7 @@ extern unsigned lwipg_vnet;		/* the vnet this instance serves */
 struct lwipg_if *lwipg_if_of(const struct ifnet *ifp);
 struct lwipg_if *lwipg_if_of_netif(const struct netif *nif);
 void	lwipg_ip_string(const struct ifnet *ifp, char *buf, size_t len);
+uint32_t lwipg_tx_flowid(const uint8_t *frame, uint32_t len);
 bool	lwipg_dhcp_bound(void);
 uint64_t lwipg_foreign(void);
 bool	lwipg_pbuf_mine(const struct pbuf *p);

@@ -5,7 +5,8 @@
  * ifnet and ifp->if_stack the struct lwipg_if.
  *
  * Transmit is zero-copy: linkoutput hands the pbuf chain's segments to
- * if_transmit() on this CPU's queue (IF_FLOWID_CURCPU), holding a
+ * if_transmit() with the flow's id (lwipg_tx_flowid: a TCP or UDP flow
+ * leaves by the queue that receives it), holding a
  * reference until the device completes them; the completion drops it
  * (under the core lock, which it may already hold when the reclaim runs
  * inside linkoutput).  A chain longer than the interface's segment limit
@@ -36,6 +37,7 @@
 #include "lwip/stats.h"
 #include "net/if/if.h"
 #include "net/lwip-glue/lwipg.h"
+#include "net/netisr/toeplitz.h"
 #include "netif/ethernet.h"
 
 #define LWIPG_HWADDR_LEN	6
@@ -91,6 +93,75 @@ tx_done(void *arg)
 		lwipg_core_unlock();
 }
 
+#define LWIPG_ETHER_HDR_LEN	14
+#define LWIPG_ETHER_TYPE_OFF	12
+#define LWIPG_ETHERTYPE_IP	0x0800
+#define LWIPG_ETHERTYPE_IPV6	0x86dd
+#define LWIPG_IP4_HDR_MIN	20
+#define LWIPG_IP4_PROTO_OFF	9
+#define LWIPG_IP4_FRAG_OFF	6
+#define LWIPG_IP4_FRAG_MASK	0x3fff	/* MF and the fragment offset */
+#define LWIPG_IP4_SRC_OFF	12
+#define LWIPG_IP4_DST_OFF	16
+#define LWIPG_IP6_HDR_LEN	40
+#define LWIPG_IP6_NXT_OFF	6
+#define LWIPG_IP6_SRC_OFF	8
+#define LWIPG_IP6_DST_OFF	24
+#define LWIPG_PORTS_LEN		4
+#define LWIPG_IPPROTO_TCP	6
+#define LWIPG_IPPROTO_UDP	17
+
+/*
+ * The transmit flow id of frame f (len bytes: the headers lwIP builds
+ * into a chain's first pbuf): for TCP and UDP, the Toeplitz hash the
+ * reply direction gets on receive (addresses and ports swapped), so a
+ * flow leaves by the queue of the CPU that takes its input, whichever CPU
+ * sends (a timer's retransmission on CPU 0 included), as FreeBSD's vtnet
+ * picks the queue from the mbuf's flowid.  Anything else goes out on the
+ * sending CPU's queue (IF_FLOWID_CURCPU).  One table lookup per byte.
+ */
+uint32_t
+lwipg_tx_flowid(const uint8_t *f, uint32_t len)
+{
+	const struct toeplitz_table *t = toeplitz_default();
+	const uint8_t *ip = f + LWIPG_ETHER_HDR_LEN;
+	uint32_t hlen, h;
+	uint16_t ports[2];
+	uint8_t proto;
+
+	if (len < LWIPG_ETHER_HDR_LEN + LWIPG_IP4_HDR_MIN)
+		return IF_FLOWID_CURCPU;
+	switch ((uint32_t)f[LWIPG_ETHER_TYPE_OFF] << 8 |
+	    f[LWIPG_ETHER_TYPE_OFF + 1]) {
+	case LWIPG_ETHERTYPE_IP:
+		hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+		proto = ip[LWIPG_IP4_PROTO_OFF];
+		if ((proto != LWIPG_IPPROTO_TCP && proto != LWIPG_IPPROTO_UDP) ||
+		    ((uint32_t)ip[LWIPG_IP4_FRAG_OFF] << 8 |
+		    ip[LWIPG_IP4_FRAG_OFF + 1]) & LWIPG_IP4_FRAG_MASK ||
+		    hlen < LWIPG_IP4_HDR_MIN ||
+		    len < LWIPG_ETHER_HDR_LEN + hlen + LWIPG_PORTS_LEN)
+			return IF_FLOWID_CURCPU;
+		memcpy(ports, ip + hlen, sizeof(ports));
+		h = toeplitz_ipv4_ports(t, ip + LWIPG_IP4_DST_OFF,
+		    ip + LWIPG_IP4_SRC_OFF, ports[1], ports[0]);
+		break;
+	case LWIPG_ETHERTYPE_IPV6:
+		proto = ip[LWIPG_IP6_NXT_OFF];
+		if ((proto != LWIPG_IPPROTO_TCP && proto != LWIPG_IPPROTO_UDP) ||
+		    len < LWIPG_ETHER_HDR_LEN + LWIPG_IP6_HDR_LEN +
+		    LWIPG_PORTS_LEN)
+			return IF_FLOWID_CURCPU;
+		memcpy(ports, ip + LWIPG_IP6_HDR_LEN, sizeof(ports));
+		h = toeplitz_ipv6_ports(t, ip + LWIPG_IP6_DST_OFF,
+		    ip + LWIPG_IP6_SRC_OFF, ports[1], ports[0]);
+		break;
+	default:
+		return IF_FLOWID_CURCPU;
+	}
+	return h == IF_FLOWID_CURCPU ? h - 1 : h;
+}
+
 static err_t
 lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 {
@@ -121,8 +192,8 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 			n++;
 		}
 	err = if_transmit(ifp, segs, n,
-	    lwipg_csum_tx(lif, p, &csum) ? &csum : NULL, IF_FLOWID_CURCPU,
-	    tx_done, p);
+	    lwipg_csum_tx(lif, p, &csum) ? &csum : NULL,
+	    lwipg_tx_flowid(p->payload, p->len), tx_done, p);
 	if (err != 0) {
 		pbuf_free(p);
 		lwipg_stats.ls_tx_busy++;

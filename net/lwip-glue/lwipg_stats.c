@@ -3,10 +3,6 @@
  * lwipg_stats.c: `netstat -s` for one lwIP instance (net/stack/ picks
  * the instance of the vnet asked for).  In this order:
  *
- *   lwip: instance vnet <k> foreign <n>        the vnet this instance
- *                                               serves; another
- *                                               instance's pbufs or
- *                                               interfaces refused
  *   lwip: rx zero-copy <n> copied <n> ...     the glue's input counters,
  *                                               with the Ethernet layer's
  *                                               runts and unknown types
@@ -35,6 +31,10 @@
  *   lwip: memp <pool> avail <n> used <n> max <n> err <n>    per pool
  *   lwip: assertions <n> core-lock-checks <n>
  *   lwip: core-lock acquires <n> contended <n> wait-us <n>
+ *   lwip: instance vnet <k> foreign <n>        the vnet this instance
+ *                                               serves; another
+ *                                               instance's pbufs or
+ *                                               interfaces refused
  *   lwip: stack no-instance-drops <n>         (net/stack/: frames of a
  *                                               vnet without a stack)
  *
@@ -195,8 +195,6 @@ lwipg_print_stats(void)
 	size_t i;
 
 	lwipg_snapshot(&sn);
-	printk("lwip: instance vnet %u foreign %lu\n", lwipg_vnet,
-	    sn.sn_glue.ls_foreign);
 	printk("lwip: rx zero-copy %lu copied %lu no-pbuf %lu runts %lu "
 	    "unknown-ethertype %lu tx-busy %lu\n", sn.sn_glue.ls_zero_copy,
 	    sn.sn_glue.ls_copied, sn.sn_glue.ls_no_pbuf, sn.sn_ether.es_runts,
@@ -260,4 +258,6 @@ lwipg_print_stats(void)
 	    sn.sn_lock_checks);
 	printk("lwip: core-lock acquires %lu contended %lu wait-us %lu\n",
 	    sn.sn_acquires, sn.sn_contended, tsc_to_us(sn.sn_wait_cycles));
+	printk("lwip: instance vnet %u foreign %lu\n", lwipg_vnet,
+	    sn.sn_glue.ls_foreign);
 }

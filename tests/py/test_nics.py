@@ -22,7 +22,10 @@ fewer queues than CPUs) and RSS on or off.  Proves, for each row:
 - traffic stays per device: 200 frames from tap<k> raise vtnet<k>'s Ipkts
   by exactly 200 and no other NIC's; `vtnet <k> send 20` reaches tap<k>
   (exactly 20 frames for the NICs the stack does not use, at least 20
-  on vtnet0, which lwIP also sends on) and no other tap.
+  on vtnet0, which lwIP also sends on) and no other tap;
+- each NIC answers ping on its own subnet (vtnet<k>.ip=10.0.<2+k>.15/24,
+  tap<k> 10.0.<2+k>.2/24; vtnet0 keeps ip=10.0.2.15/24), all in vnet 0,
+  which `vnet` lists with every interface.
 
 The default run takes three rows, one per -smp value (1, 2, 4) with 2, 3
 and 4 NICs; `--full` adds the other six (smp, NICs) pairs and a
@@ -53,6 +56,8 @@ RX_FRAMES = 200
 RX_FLOWS = 8
 TX_FRAMES = 20
 SETTLE_TIMEOUT = 20.0
+PINGS = 3
+SUBNETS = 8             # NICs given an address: 10.0.2.0/24 .. 10.0.9.0/24
 
 SMP_VALUES = (1, 2, 4)
 NIC_VALUES = (2, 3, 4)
@@ -112,6 +117,16 @@ def test_rows():
             assert min(qs) < smp < max(qs) and smp in qs, qs
 
 
+def guest_ip(k):
+    """vtnet<k>'s address: 10.0.2.15 (the default) for vtnet0, 10.0.<2+k>.15
+    (vtnet<k>.ip=) for the others; one /24 per NIC."""
+    return "10.0.%d.15" % (2 + k)
+
+
+def host_ip(k):
+    return "10.0.%d.2" % (2 + k)
+
+
 def boot_nics(qemu, ns, smp, queues, rss, cmdline="", mem=MEM):
     """Boots with one NIC per queues[k].  Every interface has an lwIP
     netif; those after vtnet0 get no IPv4 address by default, and here no
@@ -122,8 +137,12 @@ def boot_nics(qemu, ns, smp, queues, rss, cmdline="", mem=MEM):
     for k, (q, r) in enumerate(zip(queues, rss)):
         extra += ns.virtio_net_args(q, rss=r and q > 1, tap="tap%d" % k,
                                     netdev_id="n%d" % k, mac=mac_of(k))
+        if k < SUBNETS:
+            ns.add_host_addr("%s/24" % host_ip(k), tap="tap%d" % k)
         if k > 0:
             quiet.append("vtnet%d.ip6=off" % k)
+            if k < SUBNETS:
+                quiet.append("vtnet%d.ip=%s/24" % (k, guest_ip(k)))
     cmdline = " ".join([cmdline] + quiet).strip()
     return qemu(machine=MACHINE, mem=mem, smp=smp, prefix=ns.prefix(),
                 cmdline=cmdline, timeout=BOOT_TIMEOUT, extra=extra)
@@ -286,7 +305,18 @@ def test_nics(qemu, netns, nrow):
     rss_on = [r and q > 1 for r, q in zip(rss, queues)]
     check_rings_and_rss(con, want_q, rss_on)
     check_traffic(con, netns, nics)
+    check_ping(con, netns, nics)
     assert con.alive()
+
+
+def check_ping(con, ns, nics):
+    """Each NIC answers ping on its own subnet, all in vnet 0."""
+    for k in range(nics):
+        p = ns.ping(guest_ip(k), PINGS, interval=0.05)
+        assert p.received == PINGS, (k, p)
+    v = con.run("vnet")
+    assert v[0].startswith("vnet 0: interfaces %s " % ",".join(
+        "vtnet%d" % k for k in range(nics))), v
 
 
 @pytest.mark.requires_tap

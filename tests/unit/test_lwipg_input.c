@@ -23,6 +23,7 @@
  * Locking: none; each test runs in its own process (Check forks) and
  * brings the stack up there.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@
 #include "net/lwip-glue/lwipg.h"
 #include "net/lwip-glue/lwipg_inst.h"
 #include "net/netisr/netisr.h"
+#include "net/netisr/toeplitz.h"
 #include "tests/fuzz/fuzz_frames.h"
 #include "tests/fuzz/fuzz_shim.h"
 
@@ -599,6 +601,71 @@ START_TEST(test_netstat_line)
 }
 END_TEST
 
+/*
+ * Transmit flow ids (lwipg_netif.c): a TCP or UDP frame's is the Toeplitz
+ * hash its reply gets on receive (netisr_m2flow_*: src and dst swapped),
+ * so a flow leaves by the queue that receives it; anything else, and an
+ * IPv4 fragment, goes out on the sending CPU's queue.
+ */
+static uint32_t
+tx_frame(uint8_t *f, uint16_t type, const uint8_t *l3, size_t l3len)
+{
+	memset(f, 0, ETH_HLEN);
+	f[12] = (uint8_t)(type >> 8);
+	f[13] = (uint8_t)type;
+	memcpy(f + ETH_HLEN, l3, l3len);
+	return (uint32_t)(ETH_HLEN + l3len);
+}
+
+START_TEST(test_tx_flowid)
+{
+	static const uint8_t ours[4] = { 10, 0, 2, 15 };
+	static const uint8_t peer[4] = { 10, 0, 2, 2 };
+	static const uint8_t ours6[16] = { 0xfd, 0, [15] = 0x15 };
+	static const uint8_t peer6[16] = { 0xfd, 0, [15] = 0x02 };
+	const uint16_t sport = htons(5201), dport = htons(40000);
+	uint8_t ip[60], f[ETH_HLEN + 60];
+	uint32_t len;
+
+	toeplitz_init_default();
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	ip[9] = 6;				/* TCP */
+	memcpy(ip + 12, ours, 4);
+	memcpy(ip + 16, peer, 4);
+	memcpy(ip + 20, &sport, 2);
+	memcpy(ip + 22, &dport, 2);
+	len = tx_frame(f, 0x0800, ip, 40);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), toeplitz_ipv4_ports(
+	    toeplitz_default(), peer, ours, dport, sport));
+	ip[9] = 17;				/* UDP */
+	len = tx_frame(f, 0x0800, ip, 28);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), toeplitz_ipv4_ports(
+	    toeplitz_default(), peer, ours, dport, sport));
+	ip[6] = 0x20;				/* MF: a fragment */
+	len = tx_frame(f, 0x0800, ip, 28);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), IF_FLOWID_CURCPU);
+	ip[6] = 0;
+	ip[9] = 1;				/* ICMP */
+	len = tx_frame(f, 0x0800, ip, 28);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), IF_FLOWID_CURCPU);
+	len = tx_frame(f, 0x0806, ip, 28);	/* ARP */
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), IF_FLOWID_CURCPU);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, ETH_HLEN + 20), IF_FLOWID_CURCPU);
+
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x60;
+	ip[6] = 6;				/* TCP */
+	memcpy(ip + 8, ours6, 16);
+	memcpy(ip + 24, peer6, 16);
+	memcpy(ip + 40, &sport, 2);
+	memcpy(ip + 42, &dport, 2);
+	len = tx_frame(f, 0x86dd, ip, 60);
+	ck_assert_uint_eq(lwipg_tx_flowid(f, len), toeplitz_ipv6_ports(
+	    toeplitz_default(), peer6, ours6, dport, sport));
+}
+END_TEST
+
 static Suite *
 lwipg_input_suite(void)
 {
@@ -623,6 +690,7 @@ lwipg_input_suite(void)
 	tcase_add_test(tc, test_tcp_badopt);
 	tcase_add_test(tc, test_tcp_persist_guard);
 	tcase_add_test(tc, test_netstat_line);
+	tcase_add_test(tc, test_tx_flowid);
 	suite_add_tcase(s, tc);
 	return s;
 }
