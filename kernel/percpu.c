@@ -80,8 +80,14 @@ void
 percpu_set_online(struct percpu *pc)
 {
 	pc->pc_start_tsc = rdtsc();
-	__atomic_store_n(&pc->pc_online, true, __ATOMIC_RELEASE);
+	/*
+	 * Count first: the BSP returns from smp_start_aps() with
+	 * ncpus_online() as soon as it sees pc_online, and an AP held up
+	 * between the two stores (a busy host under TCG) made READY say
+	 * cpus=1 with cpu 1 online.
+	 */
 	__atomic_fetch_add(&percpu_online, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&pc->pc_online, true, __ATOMIC_RELEASE);
 }
 
 uint32_t
