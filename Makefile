@@ -72,8 +72,7 @@ KSRCS_C		:= $(filter-out net/lwip-glue/%,$(wildcard arch/x86_64/*.c \
 # and -Wextra flags unused parameters throughout its port-neutral code.
 LWIP		:= third_party/lwip/src
 LWIP_SRCS	:= $(wildcard $(LWIP)/core/*.c $(LWIP)/core/ipv4/*.c \
-		   $(LWIP)/core/ipv6/*.c) $(LWIP)/netif/ethernet.c \
-		   $(LWIP)/apps/lwiperf/lwiperf.c
+		   $(LWIP)/core/ipv6/*.c) $(LWIP)/netif/ethernet.c
 LWIP_OBJS	:= $(patsubst $(LWIP)/%.c,$(B)/lwip/%.o,$(LWIP_SRCS))
 LWIP_INC	:= -Inet/lwip-glue/include -I$(LWIP)/include
 

@@ -54,6 +54,7 @@ bool	lwipg_core_owned(void);
 
 void	lwipg_apps_init(void);
 void	lwipg_ping_init(void);
+void	lwipg_iperf2_init(void);
 void	lwipg_iperf3_init(void);
 void	lwipg_timers_start(void);
 int	lwipg_netif_init(struct ifnet *ifp, const struct lwipg_ifcfg *cfg);
@@ -69,6 +70,7 @@ void	lwipg_link_changed(struct ifnet *ifp, bool up);
 int	lwipg_cmd_ifconfig(const struct ifnet *ifp);
 int	lwipg_cmd_arp(int argc, char **argv);
 int	lwipg_cmd_ping(int argc, char **argv);
+int	lwipg_cmd_iperf(int argc, char **argv);
 int	lwipg_cmd_iperf3(int argc, char **argv);
 void	lwipg_print_stats(void);
 

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lwipg_apps.c: the services: UDP and TCP echo (port 7), TCP discard
- * (port 9), the iperf2 server (lwiperf, TCP port 5001) and the iperf3
- * server (lwipg_iperf3.c, TCP port 5201).
+ * (port 9), the iperf2 server (lwipg_iperf2.c, TCP and UDP port 5001)
+ * and the iperf3 server (lwipg_iperf3.c, TCP port 5201).
  *
  * Locking: lwIP calls these callbacks with the core lock held.
  */
 #include <stddef.h>
 
 #include "kernel/console.h"
-#include "lwip/apps/lwiperf.h"
 #include "lwip/mem.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -275,21 +274,6 @@ listen_on(u16_t port, tcp_accept_fn fn)
 	tcp_accept(pcb, fn);
 }
 
-static void
-iperf_report(void *arg, enum lwiperf_report_type type,
-    const ip_addr_t *local_addr, u16_t local_port,
-    const ip_addr_t *remote_addr, u16_t remote_port, u32_t bytes_transferred,
-    u32_t ms_duration, u32_t bandwidth_kbitpsec)
-{
-	(void)arg;
-	(void)local_addr;
-	(void)local_port;
-	(void)remote_port;
-	printk("iperf: report %d from %s: %u bytes in %u ms, %u kbit/s\n",
-	    (int)type, ipaddr_ntoa(remote_addr), bytes_transferred,
-	    ms_duration, bandwidth_kbitpsec);
-}
-
 /* Core lock held (lwipg_init). */
 void
 lwipg_apps_init(void)
@@ -303,10 +287,8 @@ lwipg_apps_init(void)
 	listen_on(ECHO_PORT, echo_accept);
 	listen_on(DISCARD_PORT, discard_accept);
 	lwipg_ping_init();
-	if (lwiperf_start_tcp_server_default(iperf_report, NULL) == NULL)
-		printk("lwip: cannot start the iperf server\n");
+	lwipg_iperf2_init();
 	lwipg_iperf3_init();
 	printk("echo: listening on udp/tcp %d, discard on tcp %d, iperf2 on "
-	    "tcp %d, iperf3 on tcp 5201\n", ECHO_PORT, DISCARD_PORT,
-	    LWIPERF_TCP_PORT_DEFAULT);
+	    "tcp %d, iperf3 on tcp 5201\n", ECHO_PORT, DISCARD_PORT, 5001);
 }

@@ -331,6 +331,7 @@ const struct lwipg_inst lwip_inst
 	.li_ifconfig = lwipg_cmd_ifconfig,
 	.li_arp = lwipg_cmd_arp,
 	.li_ping = lwipg_cmd_ping,
+	.li_iperf = lwipg_cmd_iperf,
 	.li_iperf3 = lwipg_cmd_iperf3,
 	.li_foreign = lwipg_foreign_count,
 };

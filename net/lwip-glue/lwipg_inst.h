@@ -65,6 +65,7 @@ struct lwipg_inst {
 	int	(*li_ifconfig)(const struct ifnet *ifp);
 	int	(*li_arp)(int argc, char **argv);
 	int	(*li_ping)(int argc, char **argv);
+	int	(*li_iperf)(int argc, char **argv);
 	int	(*li_iperf3)(int argc, char **argv);
 	/* Foreign pbufs caught by the cross-instance check. */
 	uint64_t (*li_foreign)(void);

@@ -9,6 +9,7 @@
  *                first line of each ends in "vnet <k>")
  *   arp          the current vnet's ARP table
  *   ping         ICMP echo from the current vnet's stack
+ *   iperf        the current vnet's iperf2 server
  *   iperf3       the current vnet's iperf3 server
  *   netstat -s [<vnet>] goes through stack_print_stats() (stack.c)
  *
@@ -84,6 +85,15 @@ cmd_ping(int argc, char **argv)
 	return li != NULL ? li->li_ping(argc, argv) : -ENOENT;
 }
 SHELL_CMD(ping, "ping <a.b.c.d> [count]: ICMP echo from the guest", cmd_ping);
+
+static int
+cmd_iperf(int argc, char **argv)
+{
+	const struct lwipg_inst *li = stack_cmd_inst("iperf");
+
+	return li != NULL ? li->li_iperf(argc, argv) : -ENOENT;
+}
+SHELL_CMD(iperf, "the iperf2 server (tcp/udp 5001): counters", cmd_iperf);
 
 static int
 cmd_iperf3(int argc, char **argv)

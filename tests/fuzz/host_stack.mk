@@ -29,8 +29,7 @@ HOST_STACK_SRCS := tests/fuzz/fuzz_shim.c tests/fuzz/fuzz_vtnet.c \
 	kernel/cmdline_addr.c \
 	$(wildcard $(HOST_STACK_LWIP)/core/*.c $(HOST_STACK_LWIP)/core/ipv4/*.c \
 	    $(HOST_STACK_LWIP)/core/ipv6/*.c) \
-	$(HOST_STACK_LWIP)/netif/ethernet.c \
-	$(HOST_STACK_LWIP)/apps/lwiperf/lwiperf.c
+	$(HOST_STACK_LWIP)/netif/ethernet.c
 HOST_STACK_CFLAGS := -idirafter net/lwip-glue/include \
 	-idirafter $(HOST_STACK_LWIP)/include \
 	-Wno-tautological-constant-out-of-range-compare

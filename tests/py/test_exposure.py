@@ -19,9 +19,10 @@ Proves:
 - test_exposure_ip6: the same two scans over IPv6 (nmap -6; the guest
   booted with ip6=fd00:1::15/64, the host at fd00:1::2/64, IPv6 on in the
   namespace) find tcp 7, 9 and 5201 open and udp 7 open, every other
-  port closed.  iperf2's 5001 is closed over IPv6: lwiperf's default
-  server binds IP_ADDR_ANY, IPv4's any address, so iperf2 is IPv4 only
-  (the echo, discard and iperf3 listeners bind IP_ANY_TYPE).
+  port closed.  iperf2's 5001 is closed over IPv6: lwipg_iperf2.c binds
+  IPv4's any address, as lwiperf did, so iperf2 is IPv4 only (the echo,
+  discard and iperf3 listeners bind IP_ANY_TYPE).  Its UDP 5001 is not
+  among nmap's 100 UDP ports.
 
 Also checks its nmap -oX parser on a fixed sample, without QEMU.
 """
@@ -37,7 +38,7 @@ MEM = "128M"
 SMP = 2
 QUEUES = 2
 TCP_OPEN = {7, 9, 5001, 5201}
-TCP6_OPEN = {7, 9, 5201}        # lwiperf (iperf2) listens on IPv4 only
+TCP6_OPEN = {7, 9, 5201}        # iperf2 (lwipg_iperf2.c) is IPv4 only
 UDP_OPEN = {7}
 GUEST_IP6 = "fd00:1::15"
 HOST_IP6_CIDR = "fd00:1::2/64"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""iperf2 against the guest's lwiperf server (TCP port 5001), from inside
+"""iperf2 against the guest's iperf2 server (lwipg_iperf2.c, TCP port 5001), from inside
 a network namespace the test creates, with Debian's iperf 2 client.
 
 Proves, for -smp {1,2,4} x netdev queues {1,2,4} x mode (all 27 under
@@ -7,7 +7,7 @@ Proves, for -smp {1,2,4} x netdev queues {1,2,4} x mode (all 27 under
 - plain `iperf -c 10.0.2.15 -t 10`: exit status 0, one result line;
 - `-P 4`: exit status 0, four result lines with distinct stream ids and
   a [SUM] line;
-- `-r` (tradeoff): the client's 10 s test, then lwiperf connects back to
+- `-r` (tradeoff): the client's 10 s test, then the guest connects back to
   the client's own listener (port 5001 in the namespace, on-link) and
   sends for 10 s: exit status 0, one result line per direction;
 - every rate the client prints for the whole test (the [SUM] for -P 4,
@@ -45,7 +45,7 @@ CONNECT_RE = re.compile(
     r"^\[\s*(\d+)\] local [\d.]+ port (\d+) connected with", re.M)
 REPORT_RE = (r"iperf: report (\d+) from [\d.]+: (\d+) bytes in (\d+) ms, "
              r"(\d+) kbit/s")
-REPORT_DONE_SERVER = 0          # enum lwiperf_report_type
+REPORT_DONE_SERVER = 0          # enum i2_report (lwiperf's numbers)
 REPORT_DONE_CLIENT = 1
 
 SMP_VALUES = (1, 2, 4)

@@ -99,7 +99,7 @@ const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
 #define TCP_QUEUE_OOSEQ			1
 #define TCP_OOSEQ_MAX_PBUFS		64	/* bounds rx buffers lwIP holds */
 #define LWIP_TCP_SACK_OUT		1	/* tell the peer what arrived out of order */
-#define TCP_LISTEN_BACKLOG		0	/* lwiperf asks for 1: -P 4 lost SYNs */
+#define TCP_LISTEN_BACKLOG		0	/* a backlog of 1 lost -P 4 SYNs */
 
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1	/* device offloads (lwipg_csum.c) */
 #define LWIP_NETIF_STATUS_CALLBACK	1	/* address changes (DHCP) */
