@@ -48,6 +48,7 @@
 /* i_errno values the client prints after SERVER_ERROR (iperf_api.h). */
 #define I3_IENUMSTREAMS		6	/* too many parallel streams */
 #define I3_IEUNIMP		13	/* sent for UDP, SCTP, --bidir: refused */
+#define I3_IERECVPARAMS		114	/* parameters we cannot read */
 
 _Static_assert(IPERF3_TX_CHUNK <= 0xffff, "tcp_write takes a u16_t length");
 

@@ -2,13 +2,10 @@
 /*
  * lwipg_iperf3_ctl.c: the iperf3 server's control protocol: the state
  * machine fed by the control connection's bytes (cookie, parameters,
- * state bytes, the client's results), a small reader for the parameter
- * JSON, the writer of our results JSON, and the start and end of the
- * test.  lwipg_iperf3.c owns the connections and describes the design.
- *
- * The parameter reader looks up top-level keys of one flat JSON object
- * (strings, numbers, true/false/null; nested values are skipped), which
- * is all iperf3 sends; the client's results are read past, unparsed.
+ * state bytes, the client's results), the checks on the parameters
+ * (read by lwipg_iperf3_json.c), the writer of our results JSON, and the
+ * start and end of the test.  lwipg_iperf3.c owns the connections and
+ * describes the design.  The client's results are read past, unparsed.
  *
  * Locking: the lwIP core lock, held by every caller (lwIP callbacks).
  */
@@ -22,9 +19,11 @@
 #include "kernel/printf.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg_iperf3.h"
+#include "net/lwip-glue/lwipg_iperf3_json.h"
 
 static struct i3_test *const i3 = &lwipg_i3;
 static char i3_results[IPERF3_RESULTS_MAX];
+static jsmntok_t i3_tokens[IPERF3_JSON_TOKENS];	/* the parameters' */
 
 /* ---- the test ---------------------------------------------------------- */
 
@@ -127,154 +126,35 @@ i3_send_error(uint32_t ierrno)
 	i3_put_be32(b + 5, 0);
 	if (lwipg_i3_ctrl_write(b, sizeof(b)) != I3_OK)
 		return I3_ABORT;
-	printk("iperf3: test %lu refused: unsupported parameters (error %u)\n",
-	    lwipg_i3_stats.is_tests, ierrno);
+	printk("iperf3: test %lu refused: %s parameters (error %u)\n",
+	    lwipg_i3_stats.is_tests, ierrno == I3_IERECVPARAMS ?
+	    "malformed" : "unsupported", ierrno);
 	return I3_DONE;
 }
 
-/* ---- a small JSON reader for the parameters --------------------------- */
-
-static const char *
-i3_json_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return s;
-}
-
-/* Past the string that starts at s ('"'), or NULL. */
-static const char *
-i3_json_string_end(const char *s)
-{
-	for (s++; *s != '"'; s++) {
-		if (*s == '\0')
-			return NULL;
-		if (*s == '\\' && *++s == '\0')
-			return NULL;
-	}
-	return s + 1;
-}
-
-/* Past the value at s (any type, nesting included), or NULL. */
-static const char *
-i3_json_skip(const char *s)
-{
-	unsigned depth = 0;
-
-	for (;;) {
-		switch (*s) {
-		case '\0':
-			return NULL;
-		case '"':
-			if ((s = i3_json_string_end(s)) == NULL)
-				return NULL;
-			if (depth == 0)
-				return s;
-			continue;
-		case '{':
-		case '[':
-			depth++;
-			break;
-		case '}':
-		case ']':
-			if (depth == 0)
-				return s;	/* a bare value ended */
-			if (--depth == 0)
-				return s + 1;
-			break;
-		case ',':
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			if (depth == 0)
-				return s;
-			break;
-		default:
-			break;
-		}
-		s++;
-	}
-}
-
 /*
- * The value of top-level key `key` in the NUL-terminated object `s`, or
- * NULL (absent or malformed).  Keys are compared as raw bytes, which is
- * exact for the plain names iperf3 uses.
+ * The parameters are in: check them, then CREATE_STREAMS.  A message jsmn
+ * cannot read (malformed, or too many tokens) gets IERECVPARAMS, what
+ * iperf3's own server reports when it cannot take the parameters.
  */
-static const char *
-i3_json_get(const char *s, const char *key)
-{
-	const char *k, *e;
-	size_t klen = strlen(key);
-
-	s = i3_json_ws(s);
-	if (*s++ != '{')
-		return NULL;
-	for (;;) {
-		s = i3_json_ws(s);
-		if (*s != '"')
-			return NULL;
-		k = s + 1;
-		if ((e = i3_json_string_end(s)) == NULL)
-			return NULL;
-		s = i3_json_ws(e);
-		if (*s++ != ':')
-			return NULL;
-		s = i3_json_ws(s);
-		if ((size_t)(e - 1 - k) == klen && memcmp(k, key, klen) == 0)
-			return s;
-		if ((s = i3_json_skip(s)) == NULL)
-			return NULL;
-		s = i3_json_ws(s);
-		if (*s++ != ',')
-			return NULL;
-	}
-}
-
-/* A non-negative integer value (a fraction is dropped), or `dflt`. */
-static uint64_t
-i3_json_uint(const char *s, const char *key, uint64_t dflt)
-{
-	const char *v = i3_json_get(s, key);
-	uint64_t n = 0;
-
-	if (v == NULL || *v < '0' || *v > '9')
-		return dflt;
-	for (; *v >= '0' && *v <= '9' && n < UINT64_MAX / 10 - 9; v++)
-		n = n * 10 + (uint64_t)(*v - '0');
-	return n;
-}
-
-static bool
-i3_json_true(const char *s, const char *key)
-{
-	const char *v = i3_json_get(s, key);
-
-	return v != NULL && strncmp(v, "true", 4) == 0;
-}
-
-/* The parameters are in: check them, then CREATE_STREAMS. */
 static int
 i3_params(void)
 {
-	const char *j = i3->it_json;
-	uint64_t n;
+	struct i3_params p;
 
-	if (i3_json_get(j, "udp") != NULL || i3_json_get(j, "sctp") != NULL ||
-	    i3_json_get(j, "bidirectional") != NULL)
+	if (lwipg_i3_params_parse(i3->it_json, i3->it_need, i3_tokens,
+	    IPERF3_JSON_TOKENS, &p) != 0)
+		return i3_send_error(I3_IERECVPARAMS);
+	if (p.ip_udp || p.ip_sctp || p.ip_bidir)
 		return i3_send_error(I3_IEUNIMP);
-	n = i3_json_uint(j, "parallel", 1);
-	if (n < 1 || n > IPERF3_MAX_STREAMS)
+	if (p.ip_parallel < 1 || p.ip_parallel > IPERF3_MAX_STREAMS)
 		return i3_send_error(I3_IENUMSTREAMS);
-	i3->it_parallel = (unsigned)n;
-	i3->it_reverse = i3_json_true(j, "reverse");
-	i3->it_time = (uint32_t)(i3_json_uint(j, "time", 0) +
-	    i3_json_uint(j, "omit", 0));
-	i3->it_limit = i3_json_uint(j, "num", 0);
+	i3->it_parallel = p.ip_parallel;
+	i3->it_reverse = p.ip_reverse;
+	i3->it_time = p.ip_time + p.ip_omit;
+	i3->it_limit = p.ip_num;
 	if (i3->it_limit == 0)
-		i3->it_limit = i3_json_uint(j, "blockcount", 0) *
-		    i3_json_uint(j, "len", 0);
+		i3->it_limit = p.ip_blockcount * p.ip_len;
 	i3->it_nstreams = 0;
 	i3->it_sent = 0;
 	i3->it_phase = I3_STREAMS;
