@@ -92,6 +92,9 @@ struct i3_test {
 	uint32_t	 it_progress;	/* sys_now() of the last control step */
 	uint64_t	 it_start_us;	/* TEST_RUNNING sent */
 	uint64_t	 it_end_us;	/* TEST_END received */
+	uint64_t	 it_busy;	/* CPU busy cycles, start then delta */
+	uint64_t	 it_cycles;	/* CPU cycles, start then delta */
+	uint32_t	 it_rexmit;	/* lwIP's tcp.rexmit, start then delta */
 	char		 it_json[IPERF3_PARAMS_MAX + 1];
 };
 

@@ -16,7 +16,9 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
+#include "kernel/percpu.h"
 #include "kernel/printf.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg_iperf3.h"
 #include "net/lwip-glue/lwipg_iperf3_json.h"
@@ -48,6 +50,8 @@ lwipg_i3_test_start(void)
 		return I3_ABORT;
 	i3->it_phase = I3_RUNNING;
 	i3->it_start_us = uptime_us();
+	percpu_busy_cycles(&i3->it_busy, &i3->it_cycles);
+	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs;
 	cap = IPERF3_TX_BUDGET / i3->it_parallel;
 	if (cap > TCP_SND_BUF)
 		cap = TCP_SND_BUF;
@@ -66,38 +70,76 @@ lwipg_i3_test_start(void)
 static int
 i3_test_end(void)
 {
+	uint64_t busy, cycles;
+
 	i3->it_end_us = uptime_us();
+	percpu_busy_cycles(&busy, &cycles);
+	i3->it_busy = busy - i3->it_busy;
+	i3->it_cycles = cycles - i3->it_cycles;
+	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs - i3->it_rexmit;
 	i3->it_phase = I3_RESULTS_LEN;
 	lwipg_i3_streams_end();
 	return lwipg_i3_ctrl_state(I3_EXCHANGE_RESULTS);
 }
 
-/* Our results: length, JSON, then DISPLAY_RESULTS. */
+/*
+ * The CPU busy share of the test, all CPUs, in thousandths of a percent
+ * (iperf3's cpu_util_* are percentages).  Everything runs in the kernel:
+ * user 0, system the total.
+ */
+static uint64_t
+i3_cpu_millipct(void)
+{
+	uint64_t busy = i3->it_busy, cycles = i3->it_cycles;
+
+	while (busy > UINT64_MAX / 100000) {
+		busy >>= 1;
+		cycles >>= 1;
+	}
+	return cycles == 0 ? 0 : busy * 100000 / cycles;
+}
+
+/*
+ * Our results: length, JSON, then DISPLAY_RESULTS.  For -R we are the
+ * sender and report retransmissions: lwIP counts them per instance, not
+ * per pcb, and only those of its fast-retransmit path (MIB2
+ * tcpretranssegs; tcp_rexmit_rto does not count), so the test's count
+ * (one test at a time; the instance's other TCP traffic included) goes
+ * on its first stream and the others get 0, which makes the client's
+ * sum right.  Forward, the client counts its own
+ * and ours are -1 (unknown).
+ */
 static int
 i3_send_results(void)
 {
 	uint64_t us = i3->it_end_us - i3->it_start_us, total = 0;
+	uint64_t cpu = i3_cpu_millipct();
 	struct i3_conn *c;
 	const char *sep = "";
+	long rexmit;
 	uint8_t len[4];
 	size_t n;
 	int r;
 
 	n = (size_t)ksnprintf(i3_results, sizeof(i3_results),
-	    "{\"cpu_util_total\":0,\"cpu_util_user\":0,"
-	    "\"cpu_util_system\":0,\"sender_has_retransmits\":%d,"
-	    "\"streams\":[", i3->it_reverse ? 0 : -1);
+	    "{\"cpu_util_total\":%lu.%03lu,\"cpu_util_user\":0,"
+	    "\"cpu_util_system\":%lu.%03lu,\"sender_has_retransmits\":%d,"
+	    "\"streams\":[", cpu / 1000, cpu % 1000, cpu / 1000, cpu % 1000,
+	    i3->it_reverse ? 1 : -1);
+	rexmit = i3->it_reverse ? (long)i3->it_rexmit : -1;
 	I3_FOREACH(c) {
 		if (c->ic_kind != I3_STREAM || n >= sizeof(i3_results))
 			continue;
 		total += c->ic_bytes;
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
-		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":-1,"
+		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":%ld,"
 		    "\"jitter\":0,\"errors\":0,\"packets\":0,"
 		    "\"start_time\":0,\"end_time\":%lu.%06lu}",
-		    sep, c->ic_id, c->ic_bytes,
+		    sep, c->ic_id, c->ic_bytes, rexmit,
 		    us / 1000000, us % 1000000);
 		sep = ",";
+		if (rexmit > 0)
+			rexmit = 0;	/* counted once, on the first stream */
 	}
 	if (n < sizeof(i3_results))
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
@@ -108,9 +150,11 @@ i3_send_results(void)
 	if ((r = lwipg_i3_ctrl_write(len, sizeof(len))) != I3_OK ||
 	    (r = lwipg_i3_ctrl_write(i3_results, n)) != I3_OK)
 		return r;
-	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms\n",
+	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms, "
+	    "cpu %lu.%03lu%%, retransmits %u\n",
 	    lwipg_i3_stats.is_tests, i3->it_reverse ? "reverse" : "forward",
-	    i3->it_nstreams, total, us / 1000);
+	    i3->it_nstreams, total, us / 1000, cpu / 1000, cpu % 1000,
+	    i3->it_rexmit);
 	i3->it_phase = I3_DISPLAY;
 	return lwipg_i3_ctrl_state(I3_DISPLAY_RESULTS);
 }

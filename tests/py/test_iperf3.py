@@ -10,6 +10,9 @@ Proves:
   above a 10 Mbit/s sanity floor, with one end.streams entry per stream;
   the guest prints `iperf3: test 1: <forward|reverse>, <n> streams, ...`
   and its `iperf3` command counts 1 test, 1 completed, none aborted;
+  the client's remote CPU use (end.cpu_utilization_percent.remote_total,
+  0 to 100, user 0) is the one the guest prints, and for -R the
+  client's sum_sent.retransmits is the guest's count;
 - one test at a time: a second client while a test runs is refused
   (non-zero exit, "busy" in its message), the running test still
   completes, and the guest counts 1 completed and 1 denied;
@@ -51,7 +54,8 @@ COUNTERS_RE = re.compile(
     r"errors (\d+)$", re.M)
 # Printed when the results go out, possibly after the prompt on its line.
 DONE_RE = (r"iperf3: test (\d+): (forward|reverse), (\d+) streams, "
-           r"(\d+) bytes in (\d+) ms$")
+           r"(\d+) bytes in (\d+) ms, cpu (\d+\.\d+)%, "
+           r"retransmits (\d+)$")
 
 # mode: (iperf3 arguments, streams, direction the guest reports, smp,
 # queues).  -P 4 runs on two RSS queues: the streams spread over both.
@@ -160,6 +164,17 @@ def test_iperf3_tcp(qemu, netns, mode, record_property):
     assert (m.group(1), m.group(2), int(m.group(3))) == (
         "1", direction, streams), m.group(0)
     assert int(m.group(4)) > 0, m.group(0)
+    # CPU use and, for -R, retransmissions: the guest's figures are what
+    # the client's JSON reports.
+    res = json.loads(out)["end"]
+    cpu = res["cpu_utilization_percent"]
+    assert 0 < cpu["remote_total"] <= 100, cpu
+    assert abs(cpu["remote_total"] - float(m.group(6))) < 0.01, (
+        cpu, m.group(0))
+    assert cpu["remote_user"] == 0, cpu
+    if direction == "reverse":
+        assert res["sum_sent"]["retransmits"] == int(m.group(7)), (
+            res["sum_sent"], m.group(0))
     state, counters = wait_state(con, lambda s, c: s == "idle",
                                  "back to idle")
     assert counters == {"tests": 1, "completed": 1, "aborted": 0,
