@@ -74,7 +74,12 @@ LWIP		:= third_party/lwip/src
 LWIP_SRCS	:= $(wildcard $(LWIP)/core/*.c $(LWIP)/core/ipv4/*.c \
 		   $(LWIP)/core/ipv6/*.c) $(LWIP)/netif/ethernet.c
 LWIP_OBJS	:= $(patsubst $(LWIP)/%.c,$(B)/lwip/%.o,$(LWIP_SRCS))
-LWIP_INC	:= -Inet/lwip-glue/include -I$(LWIP)/include
+LWIP_INC	:= -Inet/lwip-glue/include -I$(LWIP)/include -I$(B)/include
+
+# jsmn (Debian's libjsmn-dev, make deps), header-only: the glue's iperf3
+# parameter reader includes it.  The kernel build sees a copy of that one
+# header, not the host's /usr/include.
+JSMN_H		:= /usr/include/jsmn.h
 
 # One lwIP instance per vnet (docs/DESIGN.md, "One lwIP per vnet"): lwIP
 # and the glue are linked into one relocatable object, and
@@ -114,7 +119,12 @@ $(B)/lwip/%.o: $(LWIP)/%.c Makefile | $(DEPS_STAMP)
 	@echo "  CC      $<"
 	@$(CC) $(filter-out -Wextra -Werror,$(KCFLAGS)) $(LWIP_INC) -c $< -o $@
 
-$(B)/net/lwip-glue/%.o: net/lwip-glue/%.c Makefile | $(DEPS_STAMP)
+$(B)/include/jsmn.h: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@cp $(JSMN_H) $@
+
+$(B)/net/lwip-glue/%.o: net/lwip-glue/%.c Makefile $(B)/include/jsmn.h \
+    | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) $(LWIP_INC) -c $< -o $@

@@ -96,6 +96,30 @@ ncpus_online(void)
 	return __atomic_load_n(&percpu_online, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * TSC cycles since each online CPU came up, summed, and how many of them
+ * were not spent halted (pc_idle_cycles).  A CPU halted right now has its
+ * current idle stretch counted when it wakes (a tick at the latest), so
+ * the difference of two calls seconds apart is the busy share to within a
+ * tick per CPU.  Any CPU, any context; the counters are read relaxed.
+ */
+void
+percpu_busy_cycles(uint64_t *busy, uint64_t *total)
+{
+	uint64_t now = rdtsc(), t = 0, idle = 0;
+	struct percpu *pc;
+	uint32_t i;
+
+	for (i = 0; (pc = percpu_get(i)) != NULL; i++) {
+		if (!__atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE))
+			continue;
+		t += now - pc->pc_start_tsc;
+		idle += __atomic_load_n(&pc->pc_idle_cycles, __ATOMIC_RELAXED);
+	}
+	*total = t;
+	*busy = t > idle ? t - idle : 0;
+}
+
 /* The owner id recorded by debug spinlocks (kernel/spinlock.h). */
 uint32_t
 spinlock_cpu_self(void)

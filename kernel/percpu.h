@@ -100,6 +100,7 @@ void	percpu_activate(struct percpu *pc);
 struct percpu *percpu_get(uint32_t id);
 struct percpu *percpu_alloc(uint32_t apic_id);
 uint32_t ncpus_online(void);
+void	percpu_busy_cycles(uint64_t *busy, uint64_t *total);
 void	percpu_set_online(struct percpu *pc);
 void	percpu_release_last(struct percpu *pc);
 uint32_t ncpus_started(void);

@@ -3,7 +3,8 @@
 #
 # deps.sh: install what unisr needs to build, run and test, idempotently.
 #
-# 1. Debian packages (compiler, GRUB tools, QEMU, test frameworks).
+# 1. Debian packages (compiler, GRUB tools, QEMU, test frameworks, the
+#    header-only JSON tokenizer jsmn the iperf3 server uses).
 # 2. The lwIP 2.1.3 source from Debian's source package, with Debian's
 #    patches applied, unpacked into third_party/lwip (gitignored).
 #
@@ -24,7 +25,7 @@ packages=(
 	qemu-system-x86 python3 python3-pytest python3-pexpect iproute2
 	iputils-ping check pkg-config dpkg-dev gdb clang-format iperf
 	dnsmasq-base iputils-arping iperf3 python3-scapy nmap clang
-	gnuplot-nox cpio
+	gnuplot-nox cpio libjsmn-dev
 )
 
 missing=()

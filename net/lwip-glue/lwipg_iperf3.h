@@ -48,6 +48,7 @@
 /* i_errno values the client prints after SERVER_ERROR (iperf_api.h). */
 #define I3_IENUMSTREAMS		6	/* too many parallel streams */
 #define I3_IEUNIMP		13	/* sent for UDP, SCTP, --bidir: refused */
+#define I3_IERECVPARAMS		114	/* parameters we cannot read */
 
 _Static_assert(IPERF3_TX_CHUNK <= 0xffff, "tcp_write takes a u16_t length");
 
@@ -91,6 +92,9 @@ struct i3_test {
 	uint32_t	 it_progress;	/* sys_now() of the last control step */
 	uint64_t	 it_start_us;	/* TEST_RUNNING sent */
 	uint64_t	 it_end_us;	/* TEST_END received */
+	uint64_t	 it_busy;	/* CPU busy cycles, start then delta */
+	uint64_t	 it_cycles;	/* CPU cycles, start then delta */
+	uint32_t	 it_rexmit;	/* lwIP's tcp.rexmit, start then delta */
 	char		 it_json[IPERF3_PARAMS_MAX + 1];
 };
 

@@ -2,13 +2,10 @@
 /*
  * lwipg_iperf3_ctl.c: the iperf3 server's control protocol: the state
  * machine fed by the control connection's bytes (cookie, parameters,
- * state bytes, the client's results), a small reader for the parameter
- * JSON, the writer of our results JSON, and the start and end of the
- * test.  lwipg_iperf3.c owns the connections and describes the design.
- *
- * The parameter reader looks up top-level keys of one flat JSON object
- * (strings, numbers, true/false/null; nested values are skipped), which
- * is all iperf3 sends; the client's results are read past, unparsed.
+ * state bytes, the client's results), the checks on the parameters
+ * (read by lwipg_iperf3_json.c), the writer of our results JSON, and the
+ * start and end of the test.  lwipg_iperf3.c owns the connections and
+ * describes the design.  The client's results are read past, unparsed.
  *
  * Locking: the lwIP core lock, held by every caller (lwIP callbacks).
  */
@@ -19,12 +16,16 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/console.h"
 #include "kernel/libc.h"
+#include "kernel/percpu.h"
 #include "kernel/printf.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg_iperf3.h"
+#include "net/lwip-glue/lwipg_iperf3_json.h"
 
 static struct i3_test *const i3 = &lwipg_i3;
 static char i3_results[IPERF3_RESULTS_MAX];
+static jsmntok_t i3_tokens[IPERF3_JSON_TOKENS];	/* the parameters' */
 
 /* ---- the test ---------------------------------------------------------- */
 
@@ -49,6 +50,8 @@ lwipg_i3_test_start(void)
 		return I3_ABORT;
 	i3->it_phase = I3_RUNNING;
 	i3->it_start_us = uptime_us();
+	percpu_busy_cycles(&i3->it_busy, &i3->it_cycles);
+	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs;
 	cap = IPERF3_TX_BUDGET / i3->it_parallel;
 	if (cap > TCP_SND_BUF)
 		cap = TCP_SND_BUF;
@@ -67,38 +70,76 @@ lwipg_i3_test_start(void)
 static int
 i3_test_end(void)
 {
+	uint64_t busy, cycles;
+
 	i3->it_end_us = uptime_us();
+	percpu_busy_cycles(&busy, &cycles);
+	i3->it_busy = busy - i3->it_busy;
+	i3->it_cycles = cycles - i3->it_cycles;
+	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs - i3->it_rexmit;
 	i3->it_phase = I3_RESULTS_LEN;
 	lwipg_i3_streams_end();
 	return lwipg_i3_ctrl_state(I3_EXCHANGE_RESULTS);
 }
 
-/* Our results: length, JSON, then DISPLAY_RESULTS. */
+/*
+ * The CPU busy share of the test, all CPUs, in thousandths of a percent
+ * (iperf3's cpu_util_* are percentages).  Everything runs in the kernel:
+ * user 0, system the total.
+ */
+static uint64_t
+i3_cpu_millipct(void)
+{
+	uint64_t busy = i3->it_busy, cycles = i3->it_cycles;
+
+	while (busy > UINT64_MAX / 100000) {
+		busy >>= 1;
+		cycles >>= 1;
+	}
+	return cycles == 0 ? 0 : busy * 100000 / cycles;
+}
+
+/*
+ * Our results: length, JSON, then DISPLAY_RESULTS.  For -R we are the
+ * sender and report retransmissions: lwIP counts them per instance, not
+ * per pcb, and only those of its fast-retransmit path (MIB2
+ * tcpretranssegs; tcp_rexmit_rto does not count), so the test's count
+ * (one test at a time; the instance's other TCP traffic included) goes
+ * on its first stream and the others get 0, which makes the client's
+ * sum right.  Forward, the client counts its own
+ * and ours are -1 (unknown).
+ */
 static int
 i3_send_results(void)
 {
 	uint64_t us = i3->it_end_us - i3->it_start_us, total = 0;
+	uint64_t cpu = i3_cpu_millipct();
 	struct i3_conn *c;
 	const char *sep = "";
+	long rexmit;
 	uint8_t len[4];
 	size_t n;
 	int r;
 
 	n = (size_t)ksnprintf(i3_results, sizeof(i3_results),
-	    "{\"cpu_util_total\":0,\"cpu_util_user\":0,"
-	    "\"cpu_util_system\":0,\"sender_has_retransmits\":%d,"
-	    "\"streams\":[", i3->it_reverse ? 0 : -1);
+	    "{\"cpu_util_total\":%lu.%03lu,\"cpu_util_user\":0,"
+	    "\"cpu_util_system\":%lu.%03lu,\"sender_has_retransmits\":%d,"
+	    "\"streams\":[", cpu / 1000, cpu % 1000, cpu / 1000, cpu % 1000,
+	    i3->it_reverse ? 1 : -1);
+	rexmit = i3->it_reverse ? (long)i3->it_rexmit : -1;
 	I3_FOREACH(c) {
 		if (c->ic_kind != I3_STREAM || n >= sizeof(i3_results))
 			continue;
 		total += c->ic_bytes;
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
-		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":-1,"
+		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":%ld,"
 		    "\"jitter\":0,\"errors\":0,\"packets\":0,"
 		    "\"start_time\":0,\"end_time\":%lu.%06lu}",
-		    sep, c->ic_id, c->ic_bytes,
+		    sep, c->ic_id, c->ic_bytes, rexmit,
 		    us / 1000000, us % 1000000);
 		sep = ",";
+		if (rexmit > 0)
+			rexmit = 0;	/* counted once, on the first stream */
 	}
 	if (n < sizeof(i3_results))
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
@@ -109,9 +150,11 @@ i3_send_results(void)
 	if ((r = lwipg_i3_ctrl_write(len, sizeof(len))) != I3_OK ||
 	    (r = lwipg_i3_ctrl_write(i3_results, n)) != I3_OK)
 		return r;
-	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms\n",
+	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms, "
+	    "cpu %lu.%03lu%%, retransmits %u\n",
 	    lwipg_i3_stats.is_tests, i3->it_reverse ? "reverse" : "forward",
-	    i3->it_nstreams, total, us / 1000);
+	    i3->it_nstreams, total, us / 1000, cpu / 1000, cpu % 1000,
+	    i3->it_rexmit);
 	i3->it_phase = I3_DISPLAY;
 	return lwipg_i3_ctrl_state(I3_DISPLAY_RESULTS);
 }
@@ -127,154 +170,35 @@ i3_send_error(uint32_t ierrno)
 	i3_put_be32(b + 5, 0);
 	if (lwipg_i3_ctrl_write(b, sizeof(b)) != I3_OK)
 		return I3_ABORT;
-	printk("iperf3: test %lu refused: unsupported parameters (error %u)\n",
-	    lwipg_i3_stats.is_tests, ierrno);
+	printk("iperf3: test %lu refused: %s parameters (error %u)\n",
+	    lwipg_i3_stats.is_tests, ierrno == I3_IERECVPARAMS ?
+	    "malformed" : "unsupported", ierrno);
 	return I3_DONE;
 }
 
-/* ---- a small JSON reader for the parameters --------------------------- */
-
-static const char *
-i3_json_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return s;
-}
-
-/* Past the string that starts at s ('"'), or NULL. */
-static const char *
-i3_json_string_end(const char *s)
-{
-	for (s++; *s != '"'; s++) {
-		if (*s == '\0')
-			return NULL;
-		if (*s == '\\' && *++s == '\0')
-			return NULL;
-	}
-	return s + 1;
-}
-
-/* Past the value at s (any type, nesting included), or NULL. */
-static const char *
-i3_json_skip(const char *s)
-{
-	unsigned depth = 0;
-
-	for (;;) {
-		switch (*s) {
-		case '\0':
-			return NULL;
-		case '"':
-			if ((s = i3_json_string_end(s)) == NULL)
-				return NULL;
-			if (depth == 0)
-				return s;
-			continue;
-		case '{':
-		case '[':
-			depth++;
-			break;
-		case '}':
-		case ']':
-			if (depth == 0)
-				return s;	/* a bare value ended */
-			if (--depth == 0)
-				return s + 1;
-			break;
-		case ',':
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			if (depth == 0)
-				return s;
-			break;
-		default:
-			break;
-		}
-		s++;
-	}
-}
-
 /*
- * The value of top-level key `key` in the NUL-terminated object `s`, or
- * NULL (absent or malformed).  Keys are compared as raw bytes, which is
- * exact for the plain names iperf3 uses.
+ * The parameters are in: check them, then CREATE_STREAMS.  A message jsmn
+ * cannot read (malformed, or too many tokens) gets IERECVPARAMS, what
+ * iperf3's own server reports when it cannot take the parameters.
  */
-static const char *
-i3_json_get(const char *s, const char *key)
-{
-	const char *k, *e;
-	size_t klen = strlen(key);
-
-	s = i3_json_ws(s);
-	if (*s++ != '{')
-		return NULL;
-	for (;;) {
-		s = i3_json_ws(s);
-		if (*s != '"')
-			return NULL;
-		k = s + 1;
-		if ((e = i3_json_string_end(s)) == NULL)
-			return NULL;
-		s = i3_json_ws(e);
-		if (*s++ != ':')
-			return NULL;
-		s = i3_json_ws(s);
-		if ((size_t)(e - 1 - k) == klen && memcmp(k, key, klen) == 0)
-			return s;
-		if ((s = i3_json_skip(s)) == NULL)
-			return NULL;
-		s = i3_json_ws(s);
-		if (*s++ != ',')
-			return NULL;
-	}
-}
-
-/* A non-negative integer value (a fraction is dropped), or `dflt`. */
-static uint64_t
-i3_json_uint(const char *s, const char *key, uint64_t dflt)
-{
-	const char *v = i3_json_get(s, key);
-	uint64_t n = 0;
-
-	if (v == NULL || *v < '0' || *v > '9')
-		return dflt;
-	for (; *v >= '0' && *v <= '9' && n < UINT64_MAX / 10 - 9; v++)
-		n = n * 10 + (uint64_t)(*v - '0');
-	return n;
-}
-
-static bool
-i3_json_true(const char *s, const char *key)
-{
-	const char *v = i3_json_get(s, key);
-
-	return v != NULL && strncmp(v, "true", 4) == 0;
-}
-
-/* The parameters are in: check them, then CREATE_STREAMS. */
 static int
 i3_params(void)
 {
-	const char *j = i3->it_json;
-	uint64_t n;
+	struct i3_params p;
 
-	if (i3_json_get(j, "udp") != NULL || i3_json_get(j, "sctp") != NULL ||
-	    i3_json_get(j, "bidirectional") != NULL)
+	if (lwipg_i3_params_parse(i3->it_json, i3->it_need, i3_tokens,
+	    IPERF3_JSON_TOKENS, &p) != 0)
+		return i3_send_error(I3_IERECVPARAMS);
+	if (p.ip_udp || p.ip_sctp || p.ip_bidir)
 		return i3_send_error(I3_IEUNIMP);
-	n = i3_json_uint(j, "parallel", 1);
-	if (n < 1 || n > IPERF3_MAX_STREAMS)
+	if (p.ip_parallel < 1 || p.ip_parallel > IPERF3_MAX_STREAMS)
 		return i3_send_error(I3_IENUMSTREAMS);
-	i3->it_parallel = (unsigned)n;
-	i3->it_reverse = i3_json_true(j, "reverse");
-	i3->it_time = (uint32_t)(i3_json_uint(j, "time", 0) +
-	    i3_json_uint(j, "omit", 0));
-	i3->it_limit = i3_json_uint(j, "num", 0);
+	i3->it_parallel = p.ip_parallel;
+	i3->it_reverse = p.ip_reverse;
+	i3->it_time = p.ip_time + p.ip_omit;
+	i3->it_limit = p.ip_num;
 	if (i3->it_limit == 0)
-		i3->it_limit = i3_json_uint(j, "blockcount", 0) *
-		    i3_json_uint(j, "len", 0);
+		i3->it_limit = p.ip_blockcount * p.ip_len;
 	i3->it_nstreams = 0;
 	i3->it_sent = 0;
 	i3->it_phase = I3_STREAMS;

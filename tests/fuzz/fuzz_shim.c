@@ -29,6 +29,7 @@
 #include "kernel/kernel.h"
 #include "kernel/kmem.h"
 #include "kernel/mem.h"
+#include "kernel/percpu.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "lwip/priv/tcp_priv.h"
@@ -194,6 +195,14 @@ uint64_t
 uptime_us(void)
 {
 	return (uint64_t)fuzz_now_ms * FUZZ_US_PER_MS;
+}
+
+/* iperf3's cpu_util: no CPUs to measure here. */
+void
+percpu_busy_cycles(uint64_t *busy, uint64_t *total)
+{
+	*busy = 0;
+	*total = 0;
 }
 
 uint64_t

@@ -10,12 +10,20 @@ Proves:
   above a 10 Mbit/s sanity floor, with one end.streams entry per stream;
   the guest prints `iperf3: test 1: <forward|reverse>, <n> streams, ...`
   and its `iperf3` command counts 1 test, 1 completed, none aborted;
+  the client's remote CPU use (end.cpu_utilization_percent.remote_total,
+  0 to 100, user 0) is the one the guest prints, and for -R the
+  client's sum_sent.retransmits is the guest's count;
 - one test at a time: a second client while a test runs is refused
   (non-zero exit, "busy" in its message), the running test still
   completes, and the guest counts 1 completed and 1 denied;
 - a client killed with SIGKILL 1 s into its test (forward, then -R) is
   counted as aborted and the server goes back to idle; the next test
-  then completes normally.
+  then completes normally;
+- malformed control messages (parameter JSON jsmn cannot read, nested
+  too deep for the token array, a length past the limit) get SERVER_ERROR
+  with IERECVPARAMS (114), or a reset for the length, are counted, and
+  leave the server idle; a real test then completes.  `iperf3 -u` (not
+  implemented yet) gets iperf3's own "not implemented" error, counted.
 
 Rates are recorded (record_property and stdout), not asserted beyond the
 floor: throughput is a benchmark, not a test.
@@ -46,7 +54,8 @@ COUNTERS_RE = re.compile(
     r"errors (\d+)$", re.M)
 # Printed when the results go out, possibly after the prompt on its line.
 DONE_RE = (r"iperf3: test (\d+): (forward|reverse), (\d+) streams, "
-           r"(\d+) bytes in (\d+) ms$")
+           r"(\d+) bytes in (\d+) ms, cpu (\d+\.\d+)%, "
+           r"retransmits (\d+)$")
 
 # mode: (iperf3 arguments, streams, direction the guest reports, smp,
 # queues).  -P 4 runs on two RSS queues: the streams spread over both.
@@ -155,6 +164,17 @@ def test_iperf3_tcp(qemu, netns, mode, record_property):
     assert (m.group(1), m.group(2), int(m.group(3))) == (
         "1", direction, streams), m.group(0)
     assert int(m.group(4)) > 0, m.group(0)
+    # CPU use and, for -R, retransmissions: the guest's figures are what
+    # the client's JSON reports.
+    res = json.loads(out)["end"]
+    cpu = res["cpu_utilization_percent"]
+    assert 0 < cpu["remote_total"] <= 100, cpu
+    assert abs(cpu["remote_total"] - float(m.group(6))) < 0.01, (
+        cpu, m.group(0))
+    assert cpu["remote_user"] == 0, cpu
+    if direction == "reverse":
+        assert res["sum_sent"]["retransmits"] == int(m.group(7)), (
+            res["sum_sent"], m.group(0))
     state, counters = wait_state(con, lambda s, c: s == "idle",
                                  "back to idle")
     assert counters == {"tests": 1, "completed": 1, "aborted": 0,
@@ -199,4 +219,75 @@ def test_iperf3_client_killed(qemu, netns, record_property):
                                  "back to idle")
     assert counters == {"tests": 3, "completed": 1, "aborted": 2,
                         "denied": 0, "errors": 0}, counters
+    assert con.alive()
+
+
+# A raw client in the namespace: cookie, then one parameter message
+# (length as given, JSON as given); prints the bytes the server answers
+# (hex; up to the 9 of a SERVER_ERROR, or until it closes), or "reset".
+RAW_CLIENT = r"""
+import socket, struct, sys
+body = sys.argv[1].encode()
+length = int(sys.argv[2]) if len(sys.argv) > 2 else len(body)
+s = socket.create_connection(("%s", 5201), timeout=10)
+s.sendall(b"x" * 36 + b"\0")
+assert s.recv(1) == bytes([9]), "no PARAM_EXCHANGE"
+try:
+    s.sendall(struct.pack(">I", length) + body)
+    got = b""
+    while len(got) < 9:
+        b = s.recv(9 - len(got))
+        if not b:
+            break
+        got += b
+    print(got.hex())
+except ConnectionResetError:
+    print("reset")
+""" % GUEST_IP
+
+# (JSON, length or None, what the server answers).  SERVER_ERROR (0xfe),
+# i_errno 114 (IERECVPARAMS) and errno 0, big-endian.
+MALFORMED = [
+    ('{"tcp":true,"parallel":[', None, "fe0000007200000000"),
+    ('{"tcp":true,"x":' + "[" * 200 + "]" * 200 + "}", None,
+     "fe0000007200000000"),
+    ('{"tcp":true,"parallel":"two"}', None, "fe0000007200000000"),
+    ("{}", 1 << 20, "reset"),
+]
+
+
+@pytest.mark.requires_tap
+def test_iperf3_malformed(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    errors = aborted = 0
+    for body, length, want in MALFORMED:
+        argv = ["python3", "-c", RAW_CLIENT, body]
+        if length is not None:
+            argv.append(str(length))
+        rc, out, err = netns.call(argv, timeout=CLIENT_TIMEOUT)
+        assert rc == 0, (body, out, err)
+        got = out.strip()
+        if want == "reset":
+            # Reset, or closed with nothing said: the length is refused.
+            assert got in ("reset", ""), (body, got)
+            aborted += 1
+        else:
+            assert got == want, (body, got)
+            errors += 1
+        wait_state(con, lambda s, c, e=errors, a=aborted:
+                   s == "idle" and c["errors"] == e and c["aborted"] == a,
+                   "malformed message counted")
+    rc, out, err = netns.call(client_argv(1, ["-u"], as_json=False),
+                              timeout=CLIENT_TIMEOUT)
+    assert rc != 0 and "not implemented" in out + err, (rc, out, err)
+    errors += 1
+    rc, out, err = netns.call(client_argv(TEST_SECONDS),
+                              timeout=CLIENT_TIMEOUT)
+    assert rc == 0, (out, err)
+    check_result(out, 1, record_property, "after_malformed")
+    state, counters = wait_state(con, lambda s, c: s == "idle",
+                                 "back to idle")
+    assert counters == {"tests": len(MALFORMED) + 2, "completed": 1,
+                        "aborted": aborted, "denied": 0,
+                        "errors": errors}, counters
     assert con.alive()

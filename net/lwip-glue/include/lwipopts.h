@@ -130,7 +130,7 @@ const struct ip6_addr *lwipg_nd6_gw(struct netif *nif,
 #define MLD6_STATS			1
 #define MEM_STATS			1	/* heap: used, max, failures */
 #define MEMP_STATS			1	/* pools: used, max, failures */
-#define MIB2_STATS			0
+#define MIB2_STATS			1	/* iperf3: tcpretranssegs */
 /*
  * lwIP tests LWIP_DEBUG with #ifdef, so any value turns it on: LWIP_ERROR
  * messages, TCP_OVERSIZE's extra checks and names in memp/stats.  Every
