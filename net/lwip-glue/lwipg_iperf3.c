@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lwipg_iperf3.c: a minimal iperf3 server on TCP port 5201, over lwIP's
- * raw TCP API: TCP only, the client sending (default) or the server
- * sending (-R), 1 to IPERF3_MAX_STREAMS parallel streams, one test at a
- * time.
+ * lwipg_iperf3.c: an iperf3 server on port 5201, over lwIP's raw API: TCP
+ * and UDP (lwipg_iperf3_udp.c), the client sending (default), the server
+ * sending (-R) or both (--bidir: the first -P streams carry the client's
+ * data, the next -P ours), 1 to IPERF3_MAX_STREAMS streams each way, one
+ * test at a time.
  *
  * The control protocol, as iperf3's client (3.x) speaks it: the client
  * opens the control connection and sends a 37-byte cookie (36 characters
@@ -13,7 +14,9 @@
  *	server: PARAM_EXCHANGE	client: params, a 4-byte big-endian length
  *				and that much JSON
  *	server: CREATE_STREAMS	client: one connection per stream, each
- *				opening with the same cookie
+ *				opening with the same cookie (UDP: one
+ *				4-byte datagram per stream, which we
+ *				answer, lwipg_iperf3_udp.c)
  *	server: TEST_START, TEST_RUNNING	(data flows)
  *	client: TEST_END	(its timer ran out, or -n/-k were reached)
  *	server: EXCHANGE_RESULTS	client: its results (length + JSON);
@@ -22,18 +25,20 @@
  *
  * A connection that arrives while a test is under way, other than one of
  * its streams, gets ACCESS_DENIED (the client prints "the server is busy
- * running a test"); parameters we do not support (UDP, SCTP,
- * bidirectional, too many streams) get SERVER_ERROR and an iperf3 error
- * number the client can print.  A test whose control connection closes or
+ * running a test"); parameters we cannot read or do not support (SCTP,
+ * too many streams, a UDP datagram size out of range) get SERVER_ERROR
+ * and an iperf3 error number the client prints, each counted.  A test whose control connection closes or
  * resets before the results are out, or whose stream resets while it
  * runs, or that makes no progress for IPERF3_IDLE_MS (IPERF3_RUN_SLACK_S
- * past its duration while running), is aborted: every connection of the
+ * past its duration while running; with -n or -k, IPERF3_IDLE_MS with no
+ * data moving), is aborted: every connection of the
  * test is reset and its slots are freed.  After a test that ended well,
  * and after a denial, connections linger until the client closes them
  * (IPERF3_PENDING_MS at most): we close passively, leaving no PCB in
  * TIME_WAIT.  The exception is -R: at TEST_END its streams send our FIN
  * after their queued data, because the client reads whole blocks until
- * the end of the stream; those PCBs pass through TIME_WAIT.
+ * the end of the stream; those PCBs pass through TIME_WAIT (the same for
+ * our streams of --bidir).
  *
  * Stream ids follow iperf3's own numbering (1, 3, 4, 5, ...; the client
  * looks its streams up by id in our results), in the order the streams
@@ -73,7 +78,7 @@ struct i3_test lwipg_i3;
 struct i3_conn lwipg_i3_conns[IPERF3_NSLOTS];
 struct i3_stats lwipg_i3_stats;
 static struct i3_test *const i3 = &lwipg_i3;
-static uint8_t i3_pattern[IPERF3_TX_CHUNK];	/* filled once, then const */
+uint8_t lwipg_i3_pattern[IPERF3_PATTERN_LEN];	/* filled once, then const */
 
 static err_t	i3_recv(void *, struct tcp_pcb *, struct pbuf *, err_t);
 static err_t	i3_sent(void *, struct tcp_pcb *, u16_t);
@@ -173,6 +178,7 @@ i3_test_finish(struct tcp_pcb *cur, bool hard, uint64_t *counter)
 			cur_aborted = true;
 		c->ic_kind = I3_FREE;
 	}
+	lwipg_i3_udp_reset();
 	(*counter)++;
 	if (counter == &lwipg_i3_stats.is_aborted)
 		printk("iperf3: test %lu aborted in phase %s\n",
@@ -190,7 +196,7 @@ i3_fill(struct i3_conn *c)
 	uint32_t room, queued, len;
 	bool wrote = false;
 
-	while (pcb != NULL && i3->it_phase == I3_RUNNING && i3->it_reverse &&
+	while (pcb != NULL && i3->it_phase == I3_RUNNING && c->ic_sender &&
 	    (i3->it_limit == 0 || i3->it_sent < i3->it_limit)) {
 		room = pcb->snd_buf;	/* tcp_sndbuf() clamps to 64 KiB */
 		queued = TCP_SND_BUF - room;
@@ -202,19 +208,20 @@ i3_fill(struct i3_conn *c)
 		if (len > IPERF3_TX_CHUNK)
 			len = IPERF3_TX_CHUNK;
 		len -= len % TCP_MSS;
-		if (len == 0 || tcp_write(pcb, i3_pattern, (u16_t)len, 0) !=
+		if (len == 0 || tcp_write(pcb, lwipg_i3_pattern, (u16_t)len, 0) !=
 		    ERR_OK)
 			break;
 		c->ic_bytes += len;
 		i3->it_sent += len;
 		lwipg_i3_stats.is_tx_bytes += len;
 		wrote = true;
+		i3->it_data_ms = sys_now();
 	}
 	if (wrote)
 		tcp_output(pcb);
 }
 
-/* Starts the sender of reverse stream c (TEST_RUNNING is out). */
+/* Starts the sender of our stream c (TEST_RUNNING is out). */
 void
 lwipg_i3_send_start(struct i3_conn *c)
 {
@@ -225,10 +232,11 @@ lwipg_i3_send_start(struct i3_conn *c)
 }
 
 /*
- * TEST_END: reverse streams send a FIN after their queued data, since the
- * client reads whole blocks until the end of the stream; the receiving
- * side stays open until the client closes.  Forward streams stay open as
- * they are (the client closes them): we close passively.
+ * TEST_END: our sending streams send a FIN after their queued data, since
+ * the client reads whole blocks until the end of the stream; the
+ * receiving side stays open until the client closes.  The client's
+ * sending streams stay open as they are (it closes them): we close
+ * passively.
  */
 void
 lwipg_i3_streams_end(void)
@@ -237,7 +245,7 @@ lwipg_i3_streams_end(void)
 
 	I3_FOREACH(c) {
 		if (c->ic_kind != I3_STREAM || c->ic_pcb == NULL ||
-		    !i3->it_reverse)
+		    !c->ic_sender)
 			continue;
 		tcp_sent(c->ic_pcb, NULL);
 		if (tcp_shutdown(c->ic_pcb, 0, 1) != ERR_OK)
@@ -273,15 +281,18 @@ i3_cookie_input(struct i3_conn *c, const uint8_t *d, size_t n, size_t *used)
 	*used = k;
 	if (c->ic_got < IPERF3_COOKIE_LEN)
 		return I3_OK;
-	if (i3->it_phase != I3_STREAMS || i3->it_nstreams >= i3->it_parallel ||
+	if (i3->it_phase != I3_STREAMS || i3->it_udp ||
+	    i3->it_nstreams >= i3->it_streams ||
 	    memcmp(c->ic_cookie, i3->it_cookie, IPERF3_COOKIE_LEN) != 0) {
 		i3_deny(c);
 		return I3_OK;
 	}
-	/* iperf3 numbers streams 1, 3, 4, 5, ... (iperf_add_stream). */
 	c->ic_kind = I3_STREAM;
-	c->ic_id = i3->it_nstreams == 0 ? 1 : i3->it_nstreams + 2;
-	if (++i3->it_nstreams == i3->it_parallel)
+	c->ic_id = I3_STREAM_ID(i3->it_nstreams);
+	c->ic_sender = I3_STREAM_SENDS(i3->it_nstreams);
+	if (c->ic_sender)
+		i3->it_nsenders++;
+	if (++i3->it_nstreams == i3->it_streams)
 		return lwipg_i3_test_start();
 	return I3_OK;
 }
@@ -300,11 +311,12 @@ i3_data_input(struct i3_conn *c, struct pbuf *p)
 			if (c->ic_kind == I3_PENDING)
 				r = i3_cookie_input(c, (uint8_t *)q->payload +
 				    off, used, &used);
-			else if (c->ic_kind == I3_STREAM &&
+			else if (c->ic_kind == I3_STREAM && !c->ic_sender &&
 			    i3->it_phase == I3_RUNNING) {
 				c->ic_bytes += used;
 				lwipg_i3_stats.is_rx_bytes += used;
-			}	/* else dropped: late, or lingering */
+				i3->it_data_ms = sys_now();
+			}	/* else dropped: late, lingering, ours */
 		}
 	}
 	return r;
@@ -324,6 +336,13 @@ i3_outcome(struct tcp_pcb *pcb, int r)
 		    &lwipg_i3_stats.is_completed : &lwipg_i3_stats.is_errors) ?
 		    ERR_ABRT : ERR_OK;
 	return ERR_OK;
+}
+
+/* Aborts the test from outside its TCP callbacks (the UDP side). */
+void
+lwipg_i3_abort(void)
+{
+	(void)i3_outcome(NULL, I3_ABORT);
 }
 
 /* The peer closed its side (FIN). */
@@ -397,9 +416,10 @@ i3_poll(void *arg, struct tcp_pcb *pcb)
 	switch (c->ic_kind) {
 	case I3_CTRL:
 		run_us = (uint64_t)(i3->it_time + IPERF3_RUN_SLACK_S) * 1000000;
-		if (i3->it_phase == I3_RUNNING ? i3->it_time != 0 &&
-		    uptime_us() - i3->it_start_us > run_us :
-		    sys_now() - i3->it_progress > IPERF3_IDLE_MS)
+		if (i3->it_phase != I3_RUNNING ?
+		    sys_now() - i3->it_progress > IPERF3_IDLE_MS :
+		    i3->it_time != 0 ? uptime_us() - i3->it_start_us > run_us :
+		    sys_now() - i3->it_data_ms > IPERF3_IDLE_MS)
 			return i3_outcome(pcb, I3_ABORT);
 		return ERR_OK;
 	case I3_STREAM:
@@ -472,8 +492,10 @@ lwipg_iperf3_init(void)
 	struct tcp_pcb *pcb, *lpcb = NULL;
 	size_t i;
 
-	for (i = 0; i < sizeof(i3_pattern); i++)
-		i3_pattern[i] = (uint8_t)('0' + i % 10);
+	for (i = 0; i < sizeof(lwipg_i3_pattern); i++)
+		lwipg_i3_pattern[i] = (uint8_t)('0' + i % 10);
+	if (lwipg_i3_udp_init() != 0)
+		printk("iperf3: cannot listen on udp port %u\n", IPERF3_PORT);
 	pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
 	if (pcb == NULL || tcp_bind(pcb, IP_ANY_TYPE, IPERF3_PORT) != ERR_OK ||
 	    (lpcb = tcp_listen(pcb)) == NULL) {
@@ -491,6 +513,14 @@ lwipg_iperf3_init(void)
  *	iperf3: port 5201 state <phase> max-streams 8
  *	iperf3: tests <n> completed <n> aborted <n> denied <n> errors <n>
  *	iperf3: rx-bytes <n> tx-bytes <n>
+ *	iperf3: udp rx-datagrams <n> late <n> stray <n> lost <n>
+ *	    out-of-order <n> tx-datagrams <n> tx-fail <n>	(one line)
+ *	iperf3: refused malformed <n> protocol <n> streams <n> length <n>
+ *
+ * rx-datagrams are those counted in runs; late came for a stream after
+ * its run; stray for no stream (or too short to read); lost and
+ * out-of-order are iperf3's counts over finished runs.  The refusals add
+ * up to `errors`.
  */
 int
 lwipg_cmd_iperf3(int argc, char **argv)
@@ -511,6 +541,13 @@ lwipg_cmd_iperf3(int argc, char **argv)
 	    st.is_denied, st.is_errors);
 	printk("iperf3: rx-bytes %lu tx-bytes %lu\n", st.is_rx_bytes,
 	    st.is_tx_bytes);
+	printk("iperf3: udp rx-datagrams %lu late %lu stray %lu lost %lu "
+	    "out-of-order %lu tx-datagrams %lu tx-fail %lu\n", st.is_udp_rx,
+	    st.is_udp_late, st.is_udp_stray, st.is_udp_lost, st.is_udp_ooo,
+	    st.is_udp_tx, st.is_udp_tx_fail);
+	printk("iperf3: refused malformed %lu protocol %lu streams %lu "
+	    "length %lu\n", st.is_err_malformed, st.is_err_protocol,
+	    st.is_err_streams, st.is_err_length);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "kernel/percpu.h"
 #include "kernel/printf.h"
 #include "lwip/stats.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "net/lwip-glue/lwipg_iperf3.h"
 #include "net/lwip-glue/lwipg_iperf3_json.h"
@@ -38,7 +39,7 @@ i3_put_be32(uint8_t *b, uint32_t v)
 	b[3] = (uint8_t)v;
 }
 
-/* All streams are in: start the clock (and the senders, for -R). */
+/* All streams are in: start the clock (and our senders). */
 int
 lwipg_i3_test_start(void)
 {
@@ -50,16 +51,22 @@ lwipg_i3_test_start(void)
 		return I3_ABORT;
 	i3->it_phase = I3_RUNNING;
 	i3->it_start_us = uptime_us();
+	i3->it_data_ms = sys_now();
 	percpu_busy_cycles(&i3->it_busy, &i3->it_cycles);
 	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs;
-	cap = IPERF3_TX_BUDGET / i3->it_parallel;
+	if (i3->it_nsenders == 0)
+		return I3_OK;
+	if (i3->it_udp) {
+		lwipg_i3_udp_start();
+		return I3_OK;
+	}
+	cap = IPERF3_TX_BUDGET / i3->it_nsenders;
 	if (cap > TCP_SND_BUF)
 		cap = TCP_SND_BUF;
 	i3->it_txcap = cap < 4 * TCP_MSS ? 4 * TCP_MSS : cap;
-	if (!i3->it_reverse)
-		return I3_OK;
 	I3_FOREACH(c) {
-		if (c->ic_kind != I3_STREAM || c->ic_pcb == NULL)
+		if (c->ic_kind != I3_STREAM || c->ic_pcb == NULL ||
+		    !c->ic_sender)
 			continue;
 		lwipg_i3_send_start(c);
 	}
@@ -78,7 +85,10 @@ i3_test_end(void)
 	i3->it_cycles = cycles - i3->it_cycles;
 	i3->it_rexmit = lwip_stats.mib2.tcpretranssegs - i3->it_rexmit;
 	i3->it_phase = I3_RESULTS_LEN;
-	lwipg_i3_streams_end();
+	if (i3->it_udp)
+		lwipg_i3_udp_end();
+	else
+		lwipg_i3_streams_end();
 	return lwipg_i3_ctrl_state(I3_EXCHANGE_RESULTS);
 }
 
@@ -100,14 +110,20 @@ i3_cpu_millipct(void)
 }
 
 /*
- * Our results: length, JSON, then DISPLAY_RESULTS.  For -R we are the
- * sender and report retransmissions: lwIP counts them per instance, not
- * per pcb, and only those of its fast-retransmit path (MIB2
- * tcpretranssegs; tcp_rexmit_rto does not count), so the test's count
- * (one test at a time; the instance's other TCP traffic included) goes
- * on its first stream and the others get 0, which makes the client's
- * sum right.  Forward, the client counts its own
- * and ours are -1 (unknown).
+ * Our results: length, JSON, then DISPLAY_RESULTS, the fields iperf3's
+ * send_results writes.  `bytes` is what each stream moved (received, or
+ * sent by us); a UDP stream we received adds iperf3's errors (loss),
+ * packets (the highest number) and jitter (seconds); one we sent, the
+ * datagrams sent.  sender_has_retransmits is iperf3's: -1 when we only
+ * receive, 1 for TCP when we send, 0 for UDP when we send.
+ *
+ * Retransmissions: lwIP counts them per instance, not per pcb, and only
+ * those of its fast-retransmit path (MIB2 tcpretranssegs; tcp_rexmit_rto
+ * does not count), so the test's count (one test at a time; the
+ * instance's other TCP traffic included) goes on our first sending TCP
+ * stream and our other sending streams get 0, which makes the client's
+ * sum right; streams we receive, and UDP streams, get -1 (iperf3's
+ * "unknown").
  */
 static int
 i3_send_results(void)
@@ -116,17 +132,18 @@ i3_send_results(void)
 	uint64_t cpu = i3_cpu_millipct();
 	struct i3_conn *c;
 	const char *sep = "";
-	long rexmit;
+	long rexmit, has_rexmit;
 	uint8_t len[4];
 	size_t n;
 	int r;
 
+	has_rexmit = i3->it_nsenders == 0 ? -1 : i3->it_udp ? 0 : 1;
 	n = (size_t)ksnprintf(i3_results, sizeof(i3_results),
 	    "{\"cpu_util_total\":%lu.%03lu,\"cpu_util_user\":0,"
-	    "\"cpu_util_system\":%lu.%03lu,\"sender_has_retransmits\":%d,"
+	    "\"cpu_util_system\":%lu.%03lu,\"sender_has_retransmits\":%ld,"
 	    "\"streams\":[", cpu / 1000, cpu % 1000, cpu / 1000, cpu % 1000,
-	    i3->it_reverse ? 1 : -1);
-	rexmit = i3->it_reverse ? (long)i3->it_rexmit : -1;
+	    has_rexmit);
+	rexmit = (long)i3->it_rexmit;
 	I3_FOREACH(c) {
 		if (c->ic_kind != I3_STREAM || n >= sizeof(i3_results))
 			continue;
@@ -135,71 +152,103 @@ i3_send_results(void)
 		    "%s{\"id\":%u,\"bytes\":%lu,\"retransmits\":%ld,"
 		    "\"jitter\":0,\"errors\":0,\"packets\":0,"
 		    "\"start_time\":0,\"end_time\":%lu.%06lu}",
-		    sep, c->ic_id, c->ic_bytes, rexmit,
+		    sep, c->ic_id, c->ic_bytes, c->ic_sender ? rexmit : -1L,
 		    us / 1000000, us % 1000000);
 		sep = ",";
-		if (rexmit > 0)
-			rexmit = 0;	/* counted once, on the first stream */
+		if (c->ic_sender)
+			rexmit = 0;	/* counted once, on the first */
 	}
+	if (i3->it_udp && n < sizeof(i3_results))
+		n = lwipg_i3_udp_results(i3_results, sizeof(i3_results), n,
+		    &sep, us);
 	if (n < sizeof(i3_results))
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
 		    "]}");
 	if (n >= sizeof(i3_results))
-		return I3_ABORT;	/* cannot happen with 8 streams */
+		return I3_ABORT;	/* cannot happen with 16 streams */
 	i3_put_be32(len, (uint32_t)n);
 	if ((r = lwipg_i3_ctrl_write(len, sizeof(len))) != I3_OK ||
 	    (r = lwipg_i3_ctrl_write(i3_results, n)) != I3_OK)
 		return r;
-	printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu ms, "
-	    "cpu %lu.%03lu%%, retransmits %u\n",
-	    lwipg_i3_stats.is_tests, i3->it_reverse ? "reverse" : "forward",
-	    i3->it_nstreams, total, us / 1000, cpu / 1000, cpu % 1000,
-	    i3->it_rexmit);
+	if (!i3->it_udp)
+		printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu "
+		    "ms, cpu %lu.%03lu%%, retransmits %u\n",
+		    lwipg_i3_stats.is_tests, i3->it_bidir ? "bidir" :
+		    i3->it_reverse ? "reverse" : "forward", i3->it_nstreams,
+		    total, us / 1000, cpu / 1000, cpu % 1000, i3->it_rexmit);
+	else
+		printk("iperf3: test %lu: udp %s, %u streams, cpu %lu.%03lu%%, "
+		    "%lu ms\n", lwipg_i3_stats.is_tests, i3->it_bidir ?
+		    "bidir" : i3->it_reverse ? "reverse" : "forward",
+		    i3->it_nstreams, cpu / 1000, cpu % 1000, us / 1000);
 	i3->it_phase = I3_DISPLAY;
 	return lwipg_i3_ctrl_state(I3_DISPLAY_RESULTS);
 }
 
-/* SERVER_ERROR, then i_errno and errno as big-endian 32-bit numbers. */
+/*
+ * SERVER_ERROR, then i_errno and errno as big-endian 32-bit numbers; the
+ * refusal is counted under its reason (*reason) and in is_errors when the
+ * test ends.
+ */
 static int
-i3_send_error(uint32_t ierrno)
+i3_send_error(uint32_t ierrno, uint64_t *reason, const char *what)
 {
 	uint8_t b[9];
 
+	(*reason)++;
 	b[0] = (uint8_t)I3_SERVER_ERROR;
 	i3_put_be32(b + 1, ierrno);
 	i3_put_be32(b + 5, 0);
 	if (lwipg_i3_ctrl_write(b, sizeof(b)) != I3_OK)
 		return I3_ABORT;
-	printk("iperf3: test %lu refused: %s parameters (error %u)\n",
-	    lwipg_i3_stats.is_tests, ierrno == I3_IERECVPARAMS ?
-	    "malformed" : "unsupported", ierrno);
+	printk("iperf3: test %lu refused: %s (error %u)\n",
+	    lwipg_i3_stats.is_tests, what, ierrno);
 	return I3_DONE;
 }
 
 /*
  * The parameters are in: check them, then CREATE_STREAMS.  A message jsmn
  * cannot read (malformed, or too many tokens) gets IERECVPARAMS, what
- * iperf3's own server reports when it cannot take the parameters.
+ * iperf3's own server reports when it cannot take the parameters; SCTP
+ * gets IEPROTOCOL, as from a server built without it.
  */
 static int
 i3_params(void)
 {
+	struct i3_stats *st = &lwipg_i3_stats;
 	struct i3_params p;
 
 	if (lwipg_i3_params_parse(i3->it_json, i3->it_need, i3_tokens,
 	    IPERF3_JSON_TOKENS, &p) != 0)
-		return i3_send_error(I3_IERECVPARAMS);
-	if (p.ip_udp || p.ip_sctp || p.ip_bidir)
-		return i3_send_error(I3_IEUNIMP);
+		return i3_send_error(I3_IERECVPARAMS, &st->is_err_malformed,
+		    "malformed parameters");
+	if (p.ip_sctp)
+		return i3_send_error(I3_IEPROTOCOL, &st->is_err_protocol,
+		    "sctp");
 	if (p.ip_parallel < 1 || p.ip_parallel > IPERF3_MAX_STREAMS)
-		return i3_send_error(I3_IENUMSTREAMS);
+		return i3_send_error(I3_IENUMSTREAMS, &st->is_err_streams,
+		    "too many streams");
+	if (p.ip_udp && p.ip_len == 0)
+		p.ip_len = IPERF3_UDP_DEFAULT_LEN;
+	if (p.ip_udp && (p.ip_len < IPERF3_UDP_MIN_LEN ||
+	    p.ip_len > IPERF3_UDP_MAX_LEN))
+		return i3_send_error(I3_IEUDPBLOCKSIZE, &st->is_err_length,
+		    "udp datagram size");
+	i3->it_udp = p.ip_udp;
+	i3->it_udp64 = p.ip_udp64;
+	i3->it_blksize = p.ip_len;
+	i3->it_rate = p.ip_bandwidth < IPERF3_RATE_MAX ? p.ip_bandwidth :
+	    IPERF3_RATE_MAX;
 	i3->it_parallel = p.ip_parallel;
-	i3->it_reverse = p.ip_reverse;
+	i3->it_reverse = p.ip_reverse && !p.ip_bidir;
+	i3->it_bidir = p.ip_bidir;
+	i3->it_streams = p.ip_parallel * (p.ip_bidir ? 2 : 1);
 	i3->it_time = p.ip_time + p.ip_omit;
 	i3->it_limit = p.ip_num;
 	if (i3->it_limit == 0)
 		i3->it_limit = p.ip_blockcount * p.ip_len;
 	i3->it_nstreams = 0;
+	i3->it_nsenders = 0;
 	i3->it_sent = 0;
 	i3->it_phase = I3_STREAMS;
 	return lwipg_i3_ctrl_state(I3_CREATE_STREAMS);

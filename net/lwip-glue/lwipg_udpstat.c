@@ -42,10 +42,14 @@ lwipg_udpstat_rx(struct lwipg_udpstat *st, uint64_t seq, uint64_t sent_us,
 	if (seq == 0)
 		return;
 	if (seq != st->us_max_seq + 1) {
-		if (seq < st->us_max_seq + 1)
+		if (seq < st->us_max_seq + 1) {
 			st->us_ooo++;
-		else
+			if (st->us_errors > 0)
+				st->us_errors--;
+		} else {
 			st->us_gaps += seq - st->us_max_seq - 1;
+			st->us_errors += seq - st->us_max_seq - 1;
+		}
 	}
 	if (seq > st->us_max_seq)
 		st->us_max_seq = seq;

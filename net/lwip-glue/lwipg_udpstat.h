@@ -9,7 +9,10 @@
  * a datagram whose number is not the highest seen plus one is out of order
  * when it is lower, and otherwise opens a gap of lost datagrams; the
  * highest number never decreases; at the end the loss is the gaps minus
- * the out-of-order arrivals (they had been counted as gaps first).  The
+ * the out-of-order arrivals (they had been counted as gaps first).
+ * iperf3 (iperf_udp.c, iperf_udp_recv) keeps a running count instead,
+ * us_errors: the gaps, less one per out-of-order arrival while it is above
+ * zero; it differs from iperf 2's only after duplicates.  The
  * sender's timestamps and our clock are unrelated: only differences of
  * transit times are used.
  *
@@ -28,6 +31,7 @@ struct lwipg_udpstat {
 	uint64_t	us_max_seq;	/* highest sequence number seen */
 	uint64_t	us_gaps;	/* datagrams skipped by the sequence */
 	uint64_t	us_ooo;		/* arrived below the highest */
+	uint64_t	us_errors;	/* iperf3's running loss (cnt_error) */
 	uint64_t	us_jitter16;	/* jitter in us, times 16 */
 	int64_t		us_transit;	/* last transit time (us, offset) */
 	uint64_t	us_first_us;	/* arrival of the first datagram */

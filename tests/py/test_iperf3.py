@@ -22,8 +22,11 @@ Proves:
 - malformed control messages (parameter JSON jsmn cannot read, nested
   too deep for the token array, a length past the limit) get SERVER_ERROR
   with IERECVPARAMS (114), or a reset for the length, are counted, and
-  leave the server idle; a real test then completes.  `iperf3 -u` (not
-  implemented yet) gets iperf3's own "not implemented" error, counted.
+  leave the server idle; a real test then completes.  A UDP datagram
+  size out of 16..65507 gets IEUDPBLOCKSIZE (20), 9 streams IENUMSTREAMS
+  (6), and `iperf3 --sctp` iperf3's own "protocol does not exist"
+  (IEPROTOCOL); each is counted under its reason in `iperf3: refused`.
+  (UDP and --bidir: test_iperf3_udp.py.)
 
 Rates are recorded (record_property and stdout), not asserted beyond the
 floor: throughput is a benchmark, not a test.
@@ -245,22 +248,32 @@ except ConnectionResetError:
     print("reset")
 """ % GUEST_IP
 
-# (JSON, length or None, what the server answers).  SERVER_ERROR (0xfe),
-# i_errno 114 (IERECVPARAMS) and errno 0, big-endian.
+# (JSON, length or None, what the server answers, the `iperf3 refused`
+# counter).  SERVER_ERROR (0xfe), then i_errno and errno 0, big-endian:
+# 114 (IERECVPARAMS), 20 (IEUDPBLOCKSIZE), 6 (IENUMSTREAMS).
 MALFORMED = [
-    ('{"tcp":true,"parallel":[', None, "fe0000007200000000"),
+    ('{"tcp":true,"parallel":[', None, "fe0000007200000000", "malformed"),
     ('{"tcp":true,"x":' + "[" * 200 + "]" * 200 + "}", None,
-     "fe0000007200000000"),
-    ('{"tcp":true,"parallel":"two"}', None, "fe0000007200000000"),
-    ("{}", 1 << 20, "reset"),
+     "fe0000007200000000", "malformed"),
+    ('{"tcp":true,"parallel":"two"}', None, "fe0000007200000000",
+     "malformed"),
+    ('{"udp":true,"parallel":1,"len":15}', None, "fe0000001400000000",
+     "length"),
+    ('{"udp":true,"parallel":1,"len":65508}', None, "fe0000001400000000",
+     "length"),
+    ('{"tcp":true,"parallel":9}', None, "fe0000000600000000", "streams"),
+    ("{}", 1 << 20, "reset", None),
 ]
+REFUSED_RE = re.compile(r"^iperf3: refused malformed (\d+) protocol (\d+) "
+                        r"streams (\d+) length (\d+)$", re.M)
 
 
 @pytest.mark.requires_tap
 def test_iperf3_malformed(qemu, netns, record_property):
     con = boot(qemu, netns)
     errors = aborted = 0
-    for body, length, want in MALFORMED:
+    refused = {"malformed": 0, "protocol": 0, "streams": 0, "length": 0}
+    for body, length, want, reason in MALFORMED:
         argv = ["python3", "-c", RAW_CLIENT, body]
         if length is not None:
             argv.append(str(length))
@@ -274,13 +287,20 @@ def test_iperf3_malformed(qemu, netns, record_property):
         else:
             assert got == want, (body, got)
             errors += 1
+            refused[reason] += 1
         wait_state(con, lambda s, c, e=errors, a=aborted:
                    s == "idle" and c["errors"] == e and c["aborted"] == a,
                    "malformed message counted")
-    rc, out, err = netns.call(client_argv(1, ["-u"], as_json=False),
+    rc, out, err = netns.call(client_argv(1, ["--sctp"], as_json=False),
                               timeout=CLIENT_TIMEOUT)
-    assert rc != 0 and "not implemented" in out + err, (rc, out, err)
+    assert rc != 0 and "protocol does not exist" in out + err, (
+        rc, out, err)
     errors += 1
+    refused["protocol"] += 1
+    m = REFUSED_RE.search("\n".join(con.run("iperf3")))
+    assert m, "no refused line"
+    assert dict(zip(refused, map(int, m.groups()))) == refused, (
+        m.group(0), refused)
     rc, out, err = netns.call(client_argv(TEST_SECONDS),
                               timeout=CLIENT_TIMEOUT)
     assert rc == 0, (out, err)

@@ -46,6 +46,7 @@ START_TEST(test_loss_and_reorder)
 	ck_assert_uint_eq(st.us_gaps, 5);
 	ck_assert_uint_eq(st.us_ooo, 2);
 	ck_assert_uint_eq(lwipg_udpstat_lost(&st), 3);
+	ck_assert_uint_eq(st.us_errors, 3);
 	ck_assert_uint_eq(st.us_max_seq, 10);
 	ck_assert_uint_eq(st.us_datagrams, 7);
 }
@@ -61,6 +62,10 @@ START_TEST(test_more_late_than_gaps)
 	lwipg_udpstat_rx(&st, 1, 0, 0, 64);
 	ck_assert_uint_eq(st.us_ooo, 2);
 	ck_assert_uint_eq(lwipg_udpstat_lost(&st), 0);
+	/* iperf3 forgives no gap opened after the duplicates */
+	lwipg_udpstat_rx(&st, 3, 0, 0, 64);
+	ck_assert_uint_eq(lwipg_udpstat_lost(&st), 0);
+	ck_assert_uint_eq(st.us_errors, 1);
 }
 END_TEST
 

@@ -1,0 +1,264 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""iperf3 UDP and --bidir against the guest's iperf3 server
+(lwipg_iperf3_udp.c, lwipg_iperf3.c; port 5201), with Debian's iperf3
+3.12 client inside a network namespace the test creates; the guest runs
+at -smp 2 with two RSS queues.  Every client run is short (-t 2) and must
+exit 0, and the client's JSON is cross-checked with the guest's `iperf3`
+counters (deltas around each run) and the tap's drop counters:
+
+- Client to guest (-u -b 100M, -u -b 0 -l 64, -u -P 4 -b 20M, -u -l 16,
+  -u -l 4000 (fragmented), the client's half of --bidir): the datagrams
+  the client sent are exactly those the guest counted in the run
+  (rx-datagrams), plus those that came after it (late), plus those the
+  tap dropped on the way in (its TX "dropped"); the loss the client
+  reports is the loss the guest counted, no more than the tap dropped,
+  and 0 when the tap dropped nothing; the out-of-order counts agree.
+- Guest to client (-u -R -b 50M, -u -R -l 4000, the guest's half of
+  --bidir): the datagrams the client says the guest sent are the guest's
+  tx-datagrams, the bytes it received are whole datagrams no more than
+  that, its loss is 0 at these rates.
+- TCP --bidir: what the guest received is what the client sent, what the
+  guest sent is what the client received, both positive.
+- A client killed during a UDP -R test is counted as aborted and the
+  server is idle again; the next UDP test completes.
+- `iperf3 -n 3G` (slow): one stream above 2 GiB, reported exactly.
+
+The tap's queue is cut to TAP_QLEN packets, as in test_iperf2.py, so a
+flood leaves no seconds of backlog behind the client's TEST_END.  Rates
+are recorded, not asserted.
+"""
+
+import json
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+GUEST_IP = "10.0.2.15"
+HOST_CIDR = "10.0.2.2/24"
+MEM = "128M"
+SECONDS = 2
+CLIENT_TIMEOUT = 60
+SLOW_TIMEOUT = 600
+STATE_TIMEOUT = 30
+POLL = 0.5
+TAP_QLEN = 256
+KILL_AFTER = 1.0
+IN_FLIGHT_S = 0.25              # TEST_END's way to the guest, and back
+GIB3 = 3 << 30
+
+STATE_RE = re.compile(r"^iperf3: port 5201 state (\w+) max-streams (\d+)$",
+                      re.M)
+NUM_RE = re.compile(
+    r"^iperf3: tests (\d+) completed (\d+) aborted (\d+) denied (\d+) "
+    r"errors (\d+)\s+"
+    r"iperf3: rx-bytes (\d+) tx-bytes (\d+)\s+"
+    r"iperf3: udp rx-datagrams (\d+) late (\d+) stray (\d+) lost (\d+) "
+    r"out-of-order (\d+) tx-datagrams (\d+) tx-fail (\d+)\s+"
+    r"iperf3: refused malformed (\d+) protocol (\d+) streams (\d+) "
+    r"length (\d+)$", re.M)
+KEYS = ("tests", "completed", "aborted", "denied", "errors", "rx_bytes",
+        "tx_bytes", "rx", "late", "stray", "lost", "ooo", "tx", "tx_fail",
+        "malformed", "protocol", "streams", "length")
+
+
+def boot(qemu, netns):
+    netns.add_host_addr(HOST_CIDR)
+    con = qemu(machine="pc", mem=MEM, smp=2, prefix=netns.prefix(),
+               extra=netns.virtio_net_args(2, rss=True))
+    netns.run(["ip", "link", "set", netns.tap, "txqueuelen", str(TAP_QLEN)])
+    return con
+
+
+def counters(con):
+    text = "\n".join(con.run("iperf3"))
+    s, m = STATE_RE.search(text), NUM_RE.search(text)
+    assert s and m, text
+    c = dict(zip(KEYS, map(int, m.groups())))
+    c["state"] = s.group(1)
+    return c
+
+
+def settled(con, pred=lambda c: True, what="idle"):
+    """The counters once the server is idle and pred holds, and stable:
+    datagrams still queued towards the guest have arrived."""
+    deadline = time.monotonic() + STATE_TIMEOUT
+    prev = None
+    while True:
+        c = counters(con)
+        if c["state"] == "idle" and pred(c) and c == prev:
+            return c
+        assert time.monotonic() < deadline, (what, c)
+        prev = c
+        time.sleep(POLL)
+
+
+def delta(a, b):
+    return {k: b[k] - a[k] for k in KEYS}
+
+
+def tap_stat(netns, name):
+    path = "/sys/class/net/%s/statistics/%s" % (netns.tap, name)
+    return int(netns.run(["cat", path]).stdout)
+
+
+def client(netns, args, timeout=CLIENT_TIMEOUT):
+    argv = ["iperf3", "-c", GUEST_IP, "-J"] + args
+    rc, out, err = netns.call(argv, timeout=timeout)
+    assert rc == 0, (args, out[-2000:], err)
+    return json.loads(out)
+
+
+def udp_streams(res, client_sends):
+    """The end.streams[].udp entries of one direction."""
+    return [s["udp"] for s in res["end"]["streams"]
+            if s["udp"]["sender"] == client_sends]
+
+
+# args, streams each way, client sends, guest sends at (bit/s), lossless
+UDP_RUNS = [
+    (["-u", "-b", "100M"], 1, True, 0, True),
+    (["-u", "-b", "0", "-l", "64"], 1, True, 0, False),
+    (["-u", "-P", "4", "-b", "20M"], 4, True, 0, True),
+    (["-u", "-l", "16", "-b", "5M"], 1, True, 0, True),
+    (["-u", "-l", "4000", "-b", "20M"], 1, True, 0, True),
+    (["-u", "-R", "-b", "50M"], 1, False, 50e6, True),
+    (["-u", "-R", "-l", "4000", "-b", "10M"], 1, False, 10e6, True),
+    (["-u", "--bidir", "-b", "20M"], 1, True, 20e6, True),
+]
+
+
+def check_client_to_guest(res, d, drops, nstreams, lossless):
+    """The client's sent datagrams, its loss and reordering against the
+    guest's counters and the tap's drops."""
+    streams = udp_streams(res, True)
+    assert len(streams) == nstreams, res["end"]["streams"]
+    sent = sum(s["packets"] for s in streams)
+    lost = sum(s["lost_packets"] for s in streams)
+    ooo = sum(s["out_of_order"] for s in streams)
+    assert sent > 0, streams
+    assert sent == d["rx"] + d["late"] + drops, (sent, d, drops)
+    assert lost == d["lost"] and ooo == d["ooo"], (lost, ooo, d)
+    assert lost <= drops, (lost, drops)
+    if lossless:
+        assert drops == 0 and lost == 0, (drops, lost)
+    return sent, lost
+
+
+def check_guest_to_client(res, d, args, rate):
+    """What the client says the guest sent is the guest's count; what it
+    received is whole datagrams, all of them but those still in flight
+    when its TEST_END reached the guest (at most IN_FLIGHT_S of the
+    rate); it lost none at these rates."""
+    streams = udp_streams(res, False)
+    assert len(streams) == 1, res["end"]["streams"]
+    blksize = res["start"]["test_start"]["blksize"]
+    sent = streams[0]["packets"]
+    assert sent == d["tx"] > 0, (streams, d)
+    assert d["tx_fail"] == 0, d
+    key = ("sum_received_bidir_reverse" if "--bidir" in args
+           else "sum_received")
+    received = res["end"][key]["bytes"]
+    assert received % blksize == 0, (received, blksize)
+    tail = sent - received // blksize
+    assert 0 <= tail <= rate * IN_FLIGHT_S / 8 / blksize, (
+        received, sent, blksize)
+    assert streams[0]["lost_packets"] == 0, streams
+    return sent
+
+
+@pytest.mark.requires_tap
+def test_iperf3_udp(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    before = settled(con)
+    for args, nstreams, client_sends, guest_rate, lossless in UDP_RUNS:
+        drops = tap_stat(netns, "tx_dropped")
+        res = client(netns, args + ["-t", str(SECONDS)])
+        after = settled(con, lambda c, n=before["completed"]:
+                        c["completed"] == n + 1, "%s done" % args)
+        drops = tap_stat(netns, "tx_dropped") - drops
+        d = delta(before, after)
+        name = " ".join(args)
+        print("iperf3 %s: guest %s, tap drops %d" % (name, d, drops))
+        record_property(name, (d, drops))
+        assert (d["tests"], d["completed"], d["aborted"], d["errors"]) == (
+            1, 1, 0, 0), d
+        assert d["stray"] == 0, d
+        if client_sends:
+            check_client_to_guest(res, d, drops, nstreams, lossless)
+        else:
+            assert d["rx"] == 0, d
+        if guest_rate:
+            check_guest_to_client(res, d, args, guest_rate)
+        else:
+            assert d["tx"] == 0, d
+        before = after
+    assert con.alive()
+
+
+@pytest.mark.requires_tap
+def test_iperf3_tcp_bidir(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    before = settled(con)
+    res = client(netns, ["--bidir", "-t", str(SECONDS)])
+    after = settled(con, lambda c: c["completed"] == 1, "bidir done")
+    d = delta(before, after)
+    end = res["end"]
+    record_property("bidir", d)
+    print("iperf3 --bidir: guest %s" % d)
+    assert (d["tests"], d["completed"], d["aborted"]) == (1, 1, 0), d
+    assert len(end["streams"]) == 2, end["streams"]
+    assert end["sum_received"]["bytes"] == d["rx_bytes"] > 0, (end, d)
+    assert end["sum_sent_bidir_reverse"]["bytes"] == d["tx_bytes"] > 0, (
+        end, d)
+    # The client counts what arrives before its TEST_END; we report what
+    # we queued (as iperf3's own server reports what it wrote).
+    assert 0 < end["sum_received_bidir_reverse"]["bytes"] <= d["tx_bytes"], (
+        end, d)
+    assert con.alive()
+
+
+@pytest.mark.requires_tap
+def test_iperf3_udp_client_killed(qemu, netns, record_property):
+    con = boot(qemu, netns)
+    argv = netns.prefix() + ["iperf3", "-c", GUEST_IP, "-u", "-R", "-b",
+                             "20M", "-t", "30"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + STATE_TIMEOUT
+        while counters(con)["state"] != "running":
+            assert time.monotonic() < deadline, "never running"
+            time.sleep(POLL)
+        time.sleep(KILL_AFTER)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=CLIENT_TIMEOUT)
+    c = settled(con, lambda c: c["aborted"] == 1, "aborted")
+    assert (c["tests"], c["completed"]) == (1, 0), c
+    assert c["tx"] > 0, c
+    res = client(netns, ["-u", "-b", "10M", "-t", str(SECONDS)])
+    c2 = settled(con, lambda c: c["completed"] == 1, "next test")
+    d = delta(c, c2)
+    check_client_to_guest(res, d, 0, 1, True)
+    record_property("after_kill", d)
+    assert con.alive()
+
+
+@pytest.mark.slow
+@pytest.mark.requires_tap
+def test_iperf3_3g(qemu, netns, record_property):
+    """-n 3G: one stream past 2 GiB, its bytes exact at both ends."""
+    con = boot(qemu, netns)
+    before = settled(con)
+    res = client(netns, ["-n", "3G"], timeout=SLOW_TIMEOUT)
+    after = settled(con, lambda c: c["completed"] == 1, "3G done")
+    d = delta(before, after)
+    end = res["end"]
+    record_property("3g", (d, end["sum_received"]))
+    assert end["sum_sent"]["bytes"] == GIB3, end["sum_sent"]
+    assert end["sum_received"]["bytes"] == GIB3, end["sum_received"]
+    assert d["rx_bytes"] == GIB3, d
+    assert con.alive()
