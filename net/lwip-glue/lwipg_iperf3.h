@@ -26,7 +26,9 @@
 #define IPERF3_SPARE_SLOTS	15	/* pending, denied, lingering */
 #define IPERF3_NSLOTS		(1 + IPERF3_MAX_CONNS + IPERF3_SPARE_SLOTS)
 #define IPERF3_PARAMS_MAX	2048	/* longest parameter JSON we accept */
-#define IPERF3_RESULTS_MAX	2048	/* our results JSON, 8 streams: ~1.2K */
+#define IPERF3_RESULTS_MAX	8192	/* results JSON: 16 UDP streams ~2.5K,
+					   and the text below, escaped */
+#define IPERF3_TEXT_MAX		2560	/* a test's report lines: 17 */
 #define IPERF3_IDLE_MS		10000	/* control silence outside the run */
 #define IPERF3_RUN_SLACK_S	10	/* a run may last this much longer */
 #define IPERF3_PENDING_MS	5000	/* no cookie, or no close, by then */
@@ -132,6 +134,7 @@ struct i3_test {
 	uint64_t	 it_pace_us;	/* pacer: uptime of its last pass */
 	bool		 it_pacing;	/* pacer: its lwIP timeout is set */
 	uint32_t	 it_data_ms;	/* sys_now() of the last data moved */
+	bool		 it_server_output; /* --get-server-output */
 	uint32_t	 it_time;	/* seconds; 0: the client ends it */
 	uint64_t	 it_limit;	/* bytes to send, 0: no end */
 	uint64_t	 it_sent;	/* bytes queued or sent, our streams */
@@ -203,6 +206,8 @@ void	lwipg_i3_abort(void);
 /* lwipg_iperf3_ctl.c */
 int	lwipg_i3_ctrl_input(const uint8_t *d, size_t n);
 int	lwipg_i3_test_start(void);
+void	lwipg_i3_say(const char *fmt, ...) __attribute__((format(printf, 1,
+	    2)));
 
 /* lwipg_iperf3_udp.c */
 int	lwipg_i3_udp_init(void);

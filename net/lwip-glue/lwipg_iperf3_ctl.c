@@ -9,6 +9,7 @@
  *
  * Locking: the lwIP core lock, held by every caller (lwIP callbacks).
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@
 
 static struct i3_test *const i3 = &lwipg_i3;
 static char i3_results[IPERF3_RESULTS_MAX];
+static char i3_text[IPERF3_TEXT_MAX];	/* the test's report lines */
+static size_t i3_text_len;
 static jsmntok_t i3_tokens[IPERF3_JSON_TOKENS];	/* the parameters' */
 
 /* ---- the test ---------------------------------------------------------- */
@@ -110,6 +113,54 @@ i3_cpu_millipct(void)
 }
 
 /*
+ * One line of the test's report: to the console, and kept (if it fits)
+ * for a client that asked for the server's output (--get-server-output).
+ */
+void
+lwipg_i3_say(const char *fmt, ...)
+{
+	char line[PRINTK_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	printk("%s", line);
+	if ((size_t)n < sizeof(line) && (size_t)n < sizeof(i3_text) -
+	    i3_text_len) {
+		memcpy(i3_text + i3_text_len, line, (size_t)n);
+		i3_text_len += (size_t)n;
+	}
+}
+
+/* Appends the report lines as "server_output_text", a JSON string. */
+static size_t
+i3_server_output(size_t n)
+{
+	size_t i, size = sizeof(i3_results);
+
+	if (n + sizeof(",\"server_output_text\":\"\"") + 2 * i3_text_len >
+	    size)
+		return size;	/* cannot happen: 2 x 2.5K of text fit */
+	n += (size_t)ksnprintf(i3_results + n, size - n,
+	    ",\"server_output_text\":\"");
+	for (i = 0; i < i3_text_len; i++) {
+		/* Our lines are printable ASCII and newlines. */
+		if (i3_text[i] == '\n') {
+			i3_results[n++] = '\\';
+			i3_results[n++] = 'n';
+		} else if (i3_text[i] >= ' ' && i3_text[i] != '"' &&
+		    i3_text[i] != '\\')
+			i3_results[n++] = i3_text[i];
+	}
+	i3_results[n++] = '"';
+	return n;
+}
+
+/*
  * Our results: length, JSON, then DISPLAY_RESULTS, the fields iperf3's
  * send_results writes.  `bytes` is what each stream moved (received, or
  * sent by us); a UDP stream we received adds iperf3's errors (loss),
@@ -138,6 +189,7 @@ i3_send_results(void)
 	int r;
 
 	has_rexmit = i3->it_nsenders == 0 ? -1 : i3->it_udp ? 0 : 1;
+	i3_text_len = 0;
 	n = (size_t)ksnprintf(i3_results, sizeof(i3_results),
 	    "{\"cpu_util_total\":%lu.%03lu,\"cpu_util_user\":0,"
 	    "\"cpu_util_system\":%lu.%03lu,\"sender_has_retransmits\":%ld,"
@@ -161,26 +213,32 @@ i3_send_results(void)
 	if (i3->it_udp && n < sizeof(i3_results))
 		n = lwipg_i3_udp_results(i3_results, sizeof(i3_results), n,
 		    &sep, us);
+	if (!i3->it_udp)
+		lwipg_i3_say("iperf3: test %lu: %s, %u streams, %lu bytes in "
+		    "%lu ms, cpu %lu.%03lu%%, retransmits %u\n",
+		    lwipg_i3_stats.is_tests, i3->it_bidir ? "bidir" :
+		    i3->it_reverse ? "reverse" : "forward", i3->it_nstreams,
+		    total, us / 1000, cpu / 1000, cpu % 1000, i3->it_rexmit);
+	else
+		lwipg_i3_say("iperf3: test %lu: udp %s, %u streams, cpu "
+		    "%lu.%03lu%%, %lu ms\n", lwipg_i3_stats.is_tests,
+		    i3->it_bidir ? "bidir" : i3->it_reverse ? "reverse" :
+		    "forward", i3->it_nstreams, cpu / 1000, cpu % 1000,
+		    us / 1000);
 	if (n < sizeof(i3_results))
 		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
-		    "]}");
+		    "]");
+	if (i3->it_server_output && n < sizeof(i3_results))
+		n = i3_server_output(n);
+	if (n < sizeof(i3_results))
+		n += (size_t)ksnprintf(i3_results + n, sizeof(i3_results) - n,
+		    "}");
 	if (n >= sizeof(i3_results))
 		return I3_ABORT;	/* cannot happen with 16 streams */
 	i3_put_be32(len, (uint32_t)n);
 	if ((r = lwipg_i3_ctrl_write(len, sizeof(len))) != I3_OK ||
 	    (r = lwipg_i3_ctrl_write(i3_results, n)) != I3_OK)
 		return r;
-	if (!i3->it_udp)
-		printk("iperf3: test %lu: %s, %u streams, %lu bytes in %lu "
-		    "ms, cpu %lu.%03lu%%, retransmits %u\n",
-		    lwipg_i3_stats.is_tests, i3->it_bidir ? "bidir" :
-		    i3->it_reverse ? "reverse" : "forward", i3->it_nstreams,
-		    total, us / 1000, cpu / 1000, cpu % 1000, i3->it_rexmit);
-	else
-		printk("iperf3: test %lu: udp %s, %u streams, cpu %lu.%03lu%%, "
-		    "%lu ms\n", lwipg_i3_stats.is_tests, i3->it_bidir ?
-		    "bidir" : i3->it_reverse ? "reverse" : "forward",
-		    i3->it_nstreams, cpu / 1000, cpu % 1000, us / 1000);
 	i3->it_phase = I3_DISPLAY;
 	return lwipg_i3_ctrl_state(I3_DISPLAY_RESULTS);
 }
@@ -236,6 +294,7 @@ i3_params(void)
 		    "udp datagram size");
 	i3->it_udp = p.ip_udp;
 	i3->it_udp64 = p.ip_udp64;
+	i3->it_server_output = p.ip_server_output;
 	i3->it_blksize = p.ip_len;
 	i3->it_rate = p.ip_bandwidth < IPERF3_RATE_MAX ? p.ip_bandwidth :
 	    IPERF3_RATE_MAX;

@@ -134,6 +134,8 @@ i3_json_key(const char *js, const jsmntok_t *k, struct i3_params *p)
 		return i3_json_bool(js, v, &p->ip_bidir);
 	if (i3_json_is(js, k, "udp_counters_64bit"))
 		return i3_json_bool(js, v, &p->ip_udp64);
+	if (i3_json_is(js, k, "get_server_output"))
+		return i3_json_bool(js, v, &p->ip_server_output);
 	if (i3_json_is(js, k, "parallel"))
 		return i3_json_u32(js, v, &p->ip_parallel);
 	if (i3_json_is(js, k, "time"))

@@ -39,6 +39,7 @@ struct i3_params {
 	bool		ip_reverse;	/* "reverse": true (-R) */
 	bool		ip_bidir;	/* "bidirectional": true */
 	bool		ip_udp64;	/* "udp_counters_64bit": 64-bit seq */
+	bool		ip_server_output; /* "get_server_output" */
 	uint32_t	ip_parallel;	/* "parallel", default 1 */
 	uint32_t	ip_time;	/* "time": seconds, 0: none */
 	uint32_t	ip_omit;	/* "omit": seconds */

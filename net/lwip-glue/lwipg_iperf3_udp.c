@@ -42,7 +42,6 @@
 #include <stdint.h>
 
 #include "arch/x86_64/tsc.h"
-#include "kernel/console.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "lwip/def.h"
@@ -306,8 +305,8 @@ lwipg_i3_udp_reset(void)
 
 /*
  * Appends the UDP streams to the results at buf[n]; returns the new
- * length (size or more: it did not fit).  Also prints one console line
- * per stream.
+ * length (size or more: it did not fit).  Also reports one line per
+ * stream (lwipg_i3_say).
  */
 size_t
 lwipg_i3_udp_results(char *buf, size_t size, size_t n, const char **sep,
@@ -335,11 +334,11 @@ lwipg_i3_udp_results(char *buf, size_t size, size_t n, const char **sep,
 		    run_us / I3U_US_PER_S, run_us % I3U_US_PER_S);
 		*sep = ",";
 		if (u->iu_sender)
-			printk("iperf3: test %lu stream %u: sent %lu datagrams, "
-			    "%lu bytes\n", lwipg_i3_stats.is_tests, u->iu_id,
+			lwipg_i3_say("iperf3: test %lu stream %u: sent %lu "
+			    "datagrams, %lu bytes\n", lwipg_i3_stats.is_tests, u->iu_id,
 			    u->iu_sent, bytes);
 		else
-			printk("iperf3: test %lu stream %u: received %lu "
+			lwipg_i3_say("iperf3: test %lu stream %u: received %lu "
 			    "datagrams of %lu, lost %lu, out-of-order %lu, "
 			    "jitter %lu us, %lu bytes\n",
 			    lwipg_i3_stats.is_tests, u->iu_id,

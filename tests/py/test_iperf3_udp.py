@@ -7,16 +7,22 @@ exit 0, and the client's JSON is cross-checked with the guest's `iperf3`
 counters (deltas around each run) and the tap's drop counters:
 
 - Client to guest (-u -b 100M, -u -b 0 -l 64, -u -P 4 -b 20M, -u -l 16,
-  -u -l 4000 (fragmented), the client's half of --bidir): the datagrams
-  the client sent are exactly those the guest counted in the run
-  (rx-datagrams), plus those that came after it (late), plus those the
-  tap dropped on the way in (its TX "dropped"); the loss the client
-  reports is the loss the guest counted, no more than the tap dropped,
-  and 0 when the tap dropped nothing; the out-of-order counts agree.
-- Guest to client (-u -R -b 50M, -u -R -l 4000, the guest's half of
-  --bidir): the datagrams the client says the guest sent are the guest's
-  tx-datagrams, the bytes it received are whole datagrams no more than
-  that, its loss is 0 at these rates.
+  -u -l 4000 and -l 65507 (fragmented), -u -n 2M, the client's half of
+  --bidir): the datagrams the client sent are exactly those the guest
+  counted in the run (rx-datagrams), plus those that came after it
+  (late), plus those the tap dropped on the way in (its TX "dropped",
+  which in a flood may also hold a few control segments); the loss the
+  client reports is the loss the guest counted, no more than what went
+  missing, and 0 when the tap dropped nothing; the out-of-order counts
+  agree.
+- Guest to client (-u -R -b 50M, -u -R -l 4000, -u -R -P 2, -u -R -n 2M,
+  the guest's half of --bidir): the datagrams the client says the guest
+  sent are the guest's tx-datagrams, the bytes it received are whole
+  datagrams, all of them but those in flight when its TEST_END reached
+  the guest (-n: all of them, exactly 2 MiB rounded up to a datagram);
+  its loss is 0 at these rates.
+- --get-server-output: the client's JSON carries the guest's report
+  line for the test.
 - TCP --bidir: what the guest received is what the client sent, what the
   guest sent is what the client received, both positive.
 - A client killed during a UDP -R test is counted as aborted and the
@@ -46,8 +52,10 @@ STATE_TIMEOUT = 30
 POLL = 0.5
 TAP_QLEN = 256
 KILL_AFTER = 1.0
+OTHER_DROPS = 8                 # control segments dropped in a flood
 IN_FLIGHT_S = 0.25              # TEST_END's way to the guest, and back
 GIB3 = 3 << 30
+GUEST_TCP_WND = 256 * 1024      # lwipopts.h TCP_WND
 
 STATE_RE = re.compile(r"^iperf3: port 5201 state (\w+) max-streams (\d+)$",
                       re.M)
@@ -126,8 +134,16 @@ UDP_RUNS = [
     (["-u", "-l", "4000", "-b", "20M"], 1, True, 0, True),
     (["-u", "-R", "-b", "50M"], 1, False, 50e6, True),
     (["-u", "-R", "-l", "4000", "-b", "10M"], 1, False, 10e6, True),
-    (["-u", "--bidir", "-b", "20M"], 1, True, 20e6, True),
+    (["-u", "-R", "-P", "2", "-b", "10M"], 2, False, 10e6, True),
+    (["-u", "--bidir", "-b", "20M", "--get-server-output"], 1, True, 20e6,
+     True),
+    (["-u", "-l", "65507", "-b", "5M"], 1, True, 0, True),
+    (["-u", "-n", "2M", "-b", "20M"], 1, True, 0, True),
+    (["-u", "-R", "-n", "2M", "-b", "20M"], 1, False, 20e6, True),
 ]
+MIB2 = 2 << 20
+SERVER_LINE_RE = re.compile(r"^iperf3: test (\d+): udp (\w+), (\d+) streams",
+                            re.M)
 
 
 def check_client_to_guest(res, d, drops, nstreams, lossless):
@@ -139,23 +155,26 @@ def check_client_to_guest(res, d, drops, nstreams, lossless):
     lost = sum(s["lost_packets"] for s in streams)
     ooo = sum(s["out_of_order"] for s in streams)
     assert sent > 0, streams
-    assert sent == d["rx"] + d["late"] + drops, (sent, d, drops)
+    # The tap's drops may include a few frames of the control connection
+    # (retransmitted) queued behind a flood.
+    missing = sent - d["rx"] - d["late"]
+    assert 0 <= drops - missing <= OTHER_DROPS, (sent, d, drops)
     assert lost == d["lost"] and ooo == d["ooo"], (lost, ooo, d)
-    assert lost <= drops, (lost, drops)
+    assert lost <= missing, (lost, missing)
     if lossless:
         assert drops == 0 and lost == 0, (drops, lost)
     return sent, lost
 
 
-def check_guest_to_client(res, d, args, rate):
+def check_guest_to_client(res, d, args, rate, nstreams):
     """What the client says the guest sent is the guest's count; what it
     received is whole datagrams, all of them but those still in flight
     when its TEST_END reached the guest (at most IN_FLIGHT_S of the
     rate); it lost none at these rates."""
     streams = udp_streams(res, False)
-    assert len(streams) == 1, res["end"]["streams"]
+    assert len(streams) == nstreams, res["end"]["streams"]
     blksize = res["start"]["test_start"]["blksize"]
-    sent = streams[0]["packets"]
+    sent = sum(s["packets"] for s in streams)
     assert sent == d["tx"] > 0, (streams, d)
     assert d["tx_fail"] == 0, d
     key = ("sum_received_bidir_reverse" if "--bidir" in args
@@ -163,9 +182,12 @@ def check_guest_to_client(res, d, args, rate):
     received = res["end"][key]["bytes"]
     assert received % blksize == 0, (received, blksize)
     tail = sent - received // blksize
-    assert 0 <= tail <= rate * IN_FLIGHT_S / 8 / blksize, (
+    assert 0 <= tail <= nstreams * rate * IN_FLIGHT_S / 8 / blksize, (
         received, sent, blksize)
-    assert streams[0]["lost_packets"] == 0, streams
+    assert sum(s["lost_packets"] for s in streams) == 0, streams
+    if "-n" in args:
+        # -n: we stop once that much is out, the client once it is in.
+        assert sent == -(-MIB2 // blksize) and tail == 0, (sent, blksize)
     return sent
 
 
@@ -175,7 +197,8 @@ def test_iperf3_udp(qemu, netns, record_property):
     before = settled(con)
     for args, nstreams, client_sends, guest_rate, lossless in UDP_RUNS:
         drops = tap_stat(netns, "tx_dropped")
-        res = client(netns, args + ["-t", str(SECONDS)])
+        res = client(netns, args + ([] if "-n" in args else
+                                    ["-t", str(SECONDS)]))
         after = settled(con, lambda c, n=before["completed"]:
                         c["completed"] == n + 1, "%s done" % args)
         drops = tap_stat(netns, "tx_dropped") - drops
@@ -191,9 +214,13 @@ def test_iperf3_udp(qemu, netns, record_property):
         else:
             assert d["rx"] == 0, d
         if guest_rate:
-            check_guest_to_client(res, d, args, guest_rate)
+            check_guest_to_client(res, d, args, guest_rate, nstreams)
         else:
             assert d["tx"] == 0, d
+        if "--get-server-output" in args:
+            m = SERVER_LINE_RE.search(res["server_output_text"])
+            assert m and m.groups() == (str(after["tests"]), "bidir", "2"), (
+                res["server_output_text"])
         before = after
     assert con.alive()
 
@@ -250,7 +277,13 @@ def test_iperf3_udp_client_killed(qemu, netns, record_property):
 @pytest.mark.slow
 @pytest.mark.requires_tap
 def test_iperf3_3g(qemu, netns, record_property):
-    """-n 3G: one stream past 2 GiB, its bytes exact at both ends."""
+    """-n 3G: one stream past 2 GiB.  The client writes exactly 3 GiB;
+    the guest reports, as a 64-bit number, exactly what it counted, and
+    that is past 2 GiB.  Like iperf3's own server it counts what arrives
+    before the client's TEST_END, which the client sends once the last
+    byte is in its socket: what is left in its send buffer and our
+    window then is not counted (at most tcp_wmem's maximum plus the
+    window)."""
     con = boot(qemu, netns)
     before = settled(con)
     res = client(netns, ["-n", "3G"], timeout=SLOW_TIMEOUT)
@@ -258,7 +291,13 @@ def test_iperf3_3g(qemu, netns, record_property):
     d = delta(before, after)
     end = res["end"]
     record_property("3g", (d, end["sum_received"]))
+    wmem = int(netns.run(["cat", "/proc/sys/net/ipv4/tcp_wmem"]).stdout
+               .split()[2])
+    received = end["sum_received"]["bytes"]
+    print("iperf3 -n 3G: received %d, %d short; guest %s" % (
+        received, GIB3 - received, d))
     assert end["sum_sent"]["bytes"] == GIB3, end["sum_sent"]
-    assert end["sum_received"]["bytes"] == GIB3, end["sum_received"]
-    assert d["rx_bytes"] == GIB3, d
+    assert received == d["rx_bytes"], (received, d)
+    assert GIB3 - wmem - GUEST_TCP_WND <= received <= GIB3, (received, wmem)
+    assert received > 2 << 30, received
     assert con.alive()

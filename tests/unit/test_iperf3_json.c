@@ -53,8 +53,10 @@ START_TEST(test_udp_reverse_64bit)
 	ck_assert_int_eq(parse(" {\"udp\": true, \"reverse\" : true,"
 	    "\"bidirectional\":false,\"bandwidth\":18446744073709551615,"
 	    "\"len\":64,\"udp_counters_64bit\":1,\"num\":3221225472,"
+	    "\"get_server_output\":1,"
 	    "\"burst\":0,\"fqrate\":0}\n", &p), 0);
-	ck_assert(p.ip_udp && p.ip_reverse && !p.ip_bidir && p.ip_udp64);
+	ck_assert(p.ip_udp && p.ip_reverse && !p.ip_bidir && p.ip_udp64 &&
+	    p.ip_server_output);
 	ck_assert_uint_eq(p.ip_bandwidth, UINT64_MAX);
 	ck_assert_uint_eq(p.ip_num, 3221225472u);
 	ck_assert_uint_eq(p.ip_len, 64);
