@@ -13,6 +13,8 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 #include "net/lwip-glue/lwipg.h"
+#include "net/lwip-glue/lwipg_iperf2.h"
+#include "net/lwip-glue/lwipg_iperf3.h"
 
 #define ECHO_PORT	7
 #define DISCARD_PORT	9
@@ -290,5 +292,6 @@ lwipg_apps_init(void)
 	lwipg_iperf2_init();
 	lwipg_iperf3_init();
 	printk("echo: listening on udp/tcp %d, discard on tcp %d, iperf2 on "
-	    "tcp %d, iperf3 on tcp 5201\n", ECHO_PORT, DISCARD_PORT, 5001);
+	    "udp/tcp %d, iperf3 on udp/tcp %d\n", ECHO_PORT, DISCARD_PORT,
+	    IPERF2_PORT, IPERF3_PORT);
 }

@@ -21,8 +21,8 @@ Proves:
   namespace) find tcp 7, 9 and 5201 open and udp 7 open, every other
   port closed.  iperf2's 5001 is closed over IPv6: lwipg_iperf2.c binds
   IPv4's any address, as lwiperf did, so iperf2 is IPv4 only (the echo,
-  discard and iperf3 listeners bind IP_ANY_TYPE).  Its UDP 5001 is not
-  among nmap's 100 UDP ports.
+  discard and iperf3 listeners bind IP_ANY_TYPE).  Its UDP 5001 and
+  iperf3's UDP 5201 are not among nmap's 100 UDP ports.
 
 Also checks its nmap -oX parser on a fixed sample, without QEMU.
 """
