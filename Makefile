@@ -173,13 +173,15 @@ $(B)/ksyms.S: $(B)/unisr.pass1.elf scripts/gen-ksyms.sh
 	@$(NM) -n --defined-only $< > $(B)/unisr.pass1.nm
 	@bash scripts/gen-ksyms.sh $(B)/unisr.pass1.nm > $@
 
-# build/unisr.debug keeps the DWARF for gdb (make debug); build/unisr.elf
-# is the same image with debug sections stripped (symbols stay, for nm).
+# build/unisr.debug keeps the DWARF and the symbol table, for gdb (make
+# debug) and nm; build/unisr.elf is the same image with both stripped (the
+# kernel names functions in a panic from its own table, ksyms).
 $(ELF): $(KOBJS) $(B)/ksyms.o linker.ld
 	@echo "  LD      $(B)/unisr.debug"
 	@$(LD) $(LDFLAGS) -o $(B)/unisr.debug $(KOBJS) $(B)/ksyms.o
-	@$(OBJCOPY) --strip-debug $(B)/unisr.debug $@
-	@$(NM) -n --defined-only $@ | awk '$$2 ~ /^[tT]$$/' > $(B)/unisr.nm.text
+	@$(OBJCOPY) --strip-all $(B)/unisr.debug $@
+	@$(NM) -n --defined-only $(B)/unisr.debug | awk '$$2 ~ /^[tT]$$/' > \
+		$(B)/unisr.nm.text
 	@awk '$$2 ~ /^[tT]$$/' $(B)/unisr.pass1.nm | cmp -s - $(B)/unisr.nm.text || \
 		{ echo "ksyms: function addresses moved between link passes" >&2; \
 		  rm -f $@; exit 1; }

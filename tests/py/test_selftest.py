@@ -2,8 +2,8 @@
 """The in-kernel selftests pass, one pytest case per selftest case.
 
 The cases are found without booting: each is an ELF symbol
-`selftest_case_<name>` in build/unisr.elf (listed with nm).  Collection
-fails visibly when there are none.  Proves: `selftest <name>` prints
+`selftest_case_<name>` in build/unisr.debug (listed with nm; unisr.elf
+is the same image stripped).  Collection fails visibly when there are none.  Proves: `selftest <name>` prints
 `selftest: PASS <name>` and `selftest: 1 passed, 0 failed` for every case;
 plain `selftest` runs all N of them and prints `selftest: N passed, 0
 failed`; an unknown name is reported and runs nothing.

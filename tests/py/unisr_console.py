@@ -29,6 +29,7 @@ TOP = Path(__file__).resolve().parent.parent.parent
 # UNISR_BUILD: another build directory (make B=...), for parallel work.
 BUILD = Path(os.environ.get("UNISR_BUILD", TOP / "build")).resolve()
 KERNEL = BUILD / "unisr.elf"
+SYMBOLS = BUILD / "unisr.debug"
 ISO = BUILD / "unisr.iso"
 LOG_DIR = BUILD / "test-logs"
 QEMU = "qemu-system-x86_64"
@@ -100,8 +101,10 @@ def qemu_argv(accel, mode="direct", machine="pc", mem="64M", smp=1,
     return argv + list(extra)
 
 
-def elf_symbols(elf=KERNEL):
-    """{name: address} of the symbols `nm` lists in `elf` ({} if none)."""
+def elf_symbols(elf=SYMBOLS):
+    """{name: address} of the symbols `nm` lists in `elf` ({} if none):
+    build/unisr.debug, the kernel's link with its symbol table (unisr.elf
+    is that image stripped)."""
     try:
         out = subprocess.run(["nm", "--defined-only", str(elf)],
                              capture_output=True, text=True, timeout=30)
@@ -118,7 +121,7 @@ def elf_symbols(elf=KERNEL):
     return syms
 
 
-def selftest_cases(elf=KERNEL):
+def selftest_cases(elf=SYMBOLS):
     """Sorted selftest case names: the `selftest_case_<name>` symbols."""
     prefix = "selftest_case_"
     return sorted(n[len(prefix):] for n in elf_symbols(elf)
