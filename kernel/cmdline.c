@@ -313,18 +313,36 @@ cl_format_queues(const struct cmdline_config *cfg, char *buf, size_t size)
 	return (ksnprintf(buf, size, "%u", (unsigned)cfg->cc_vtnet_queues));
 }
 
-/* console.echo=0|1 */
+/* console.echo=0|1, virtio_net.offload=0|1 */
+
+static int
+cl_parse_bool(const char *s, bool *v)
+{
+	if (cl_streq(s, "0"))
+		*v = false;
+	else if (cl_streq(s, "1"))
+		*v = true;
+	else
+		return (-CL_EINVAL);
+	return (0);
+}
 
 static int
 cl_parse_echo(struct cmdline_config *cfg, const char *s)
 {
-	if (cl_streq(s, "0"))
-		cfg->cc_console_echo = false;
-	else if (cl_streq(s, "1"))
-		cfg->cc_console_echo = true;
-	else
-		return (-CL_EINVAL);
-	return (0);
+	return (cl_parse_bool(s, &cfg->cc_console_echo));
+}
+
+static int
+cl_parse_offload(struct cmdline_config *cfg, const char *s)
+{
+	return (cl_parse_bool(s, &cfg->cc_vtnet_offload));
+}
+
+static int
+cl_format_offload(const struct cmdline_config *cfg, char *buf, size_t size)
+{
+	return (ksnprintf(buf, size, "%d", cfg->cc_vtnet_offload ? 1 : 0));
 }
 
 static int
@@ -351,6 +369,8 @@ static const struct cl_key cmdline_keys[] = {
 	    CMDLINE_SET_ISR_DEFAULTQLIMIT },
 	{ "virtio_net.queues", cl_parse_queues, cl_format_queues,
 	    CMDLINE_SET_VTNET_QUEUES },
+	{ "virtio_net.offload", cl_parse_offload, cl_format_offload,
+	    CMDLINE_SET_VTNET_OFFLOAD },
 	{ "console.echo", cl_parse_echo, cl_format_echo,
 	    CMDLINE_SET_CONSOLE_ECHO },
 };
@@ -437,6 +457,7 @@ cmdline_defaults(struct cmdline_config *cfg)
 	cfg->cc_isr_maxthreads = 0;
 	cfg->cc_isr_defaultqlimit = CMDLINE_DEFAULT_ISR_QLIMIT;
 	cfg->cc_vtnet_queues = 0;
+	cfg->cc_vtnet_offload = true;
 	cfg->cc_console_echo = true;
 	cfg->cc_set = 0;
 }

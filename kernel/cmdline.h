@@ -92,6 +92,7 @@ enum cmdline_dispatch {
 #define CMDLINE_SET_VTNET_QUEUES	(1u << 6)
 #define CMDLINE_SET_CONSOLE_ECHO	(1u << 7)
 #define CMDLINE_SET_VNET		(1u << 8)	/* ci_set */
+#define CMDLINE_SET_VTNET_OFFLOAD	(1u << 9)
 #define CMDLINE_SET_IF_MASK \
 	(CMDLINE_SET_IP | CMDLINE_SET_GW | CMDLINE_SET_IP6 | CMDLINE_SET_VNET)
 
@@ -142,6 +143,7 @@ struct cmdline_config {
 	uint32_t		cc_isr_maxthreads;	/* 0: all CPUs */
 	uint32_t		cc_isr_defaultqlimit;
 	uint32_t		cc_vtnet_queues;	/* 0: as many as possible */
+	bool			cc_vtnet_offload;	/* segmentation offloads */
 	bool			cc_console_echo;
 	uint32_t		cc_set;		/* the global keys set */
 };

@@ -101,6 +101,7 @@ enum field {
 	F_QLIMIT,
 	F_QUEUES,
 	F_ECHO,
+	F_OFFLOAD,
 };
 
 static uint32_t
@@ -131,6 +132,8 @@ field_value(const struct cmdline_config *cfg, enum field f)
 		return (cfg->cc_vtnet_queues);
 	case F_ECHO:
 		return (cfg->cc_console_echo);
+	case F_OFFLOAD:
+		return (cfg->cc_vtnet_offload);
 	}
 	return (UINT32_MAX);
 }
@@ -316,6 +319,12 @@ static const struct key_case key_cases[] = {
 	BAD("virtio_net.queues=", F_QUEUES, 0),
 
 	/* console.echo= */
+	/* virtio_net.offload= */
+	OK("virtio_net.offload=0", F_OFFLOAD, 0, CMDLINE_SET_VTNET_OFFLOAD),
+	OK("virtio_net.offload=1", F_OFFLOAD, 1, CMDLINE_SET_VTNET_OFFLOAD),
+	BAD("virtio_net.offload=2", F_OFFLOAD, 1),
+	BAD("virtio_net.offload=off", F_OFFLOAD, 1),
+	BAD("virtio_net.offload=", F_OFFLOAD, 1),
 	OK("console.echo=0", F_ECHO, 0, CMDLINE_SET_CONSOLE_ECHO),
 	OK("console.echo=1", F_ECHO, 1, CMDLINE_SET_CONSOLE_ECHO),
 	BAD("console.echo=2", F_ECHO, 1),
