@@ -105,7 +105,7 @@
  * The segmentation offloads, asked for only with virtio_net.offload=1
  * (the default); each is listed here once its path is in place.
  */
-#define VTNET_OFFLOADS	0ull
+#define VTNET_OFFLOADS	(1ull << VTNET_F_HOST_TSO4 | 1ull << VTNET_F_HOST_TSO6)
 
 /* The Microsoft RSS verification key; the tests recompute hashes with it. */
 static const uint8_t vtnet_rss_key[VTNET_RSS_KEY_LEN] = {
@@ -497,6 +497,8 @@ vtnet_read_config(struct vtnet_softc *sc)
 	sc->vs_mrg = virtio_has(&sc->vs_vp, VTNET_F_MRG_RXBUF);
 	sc->vs_csum = virtio_has(&sc->vs_vp, VTNET_F_CSUM);
 	sc->vs_guest_csum = virtio_has(&sc->vs_vp, VTNET_F_GUEST_CSUM);
+	sc->vs_host_tso4 = virtio_has(&sc->vs_vp, VTNET_F_HOST_TSO4);
+	sc->vs_host_tso6 = virtio_has(&sc->vs_vp, VTNET_F_HOST_TSO6);
 	sc->vs_event_idx = virtio_has(&sc->vs_vp, VIRTIO_F_EVENT_IDX);
 	sc->vs_indirect = virtio_has(&sc->vs_vp, VIRTIO_F_INDIRECT_DESC);
 	sc->vs_hdr_len = sc->vs_hash ? VTNET_HDR_LEN_HASH : VTNET_HDR_LEN;
@@ -528,7 +530,9 @@ vtnet_ifnet_attach(struct vtnet_softc *sc)
 	ifp->if_mtu = sc->vs_mtu;
 	ifp->if_capabilities = (sc->vs_csum ? IFCAP_TXCSUM : 0) |
 	    (sc->vs_guest_csum ? IFCAP_RXCSUM : 0) |
-	    (sc->vs_rss ? IFCAP_RSS : 0) | (sc->vs_hash ? IFCAP_HASH : 0);
+	    (sc->vs_rss ? IFCAP_RSS : 0) | (sc->vs_hash ? IFCAP_HASH : 0) |
+	    (sc->vs_host_tso4 ? IFCAP_TSO4 : 0) |
+	    (sc->vs_host_tso6 ? IFCAP_TSO6 : 0);
 	ifp->if_nqueues = sc->vs_nqueues;
 	ifp->if_tx_maxsegs = VTNET_TX_MAX_SEGS;
 	ifp->if_vnet = 0;

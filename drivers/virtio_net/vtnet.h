@@ -63,7 +63,7 @@
 #define VTNET_RX_WD_TICKS	5	/* idle rx doorbell period: 50 ms */
 #define VTNET_TX_WD_TICKS	5	/* tx progress check period: 50 ms */
 #define VTNET_TX_WD_REPORT	4	/* checks without progress: print once */
-#define VTNET_TX_MAX_SEGS	8	/* <= IF_TX_SEGS_MAX */
+#define VTNET_TX_MAX_SEGS	16	/* <= IF_TX_SEGS_MAX */
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
 #define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
@@ -222,6 +222,9 @@ struct vtnet_txq {
 	uint16_t		vtx_wd_stuck;	/* checks without progress */
 	uint64_t		vtx_packets, vtx_bytes, vtx_drops;
 	uint64_t		vtx_intrs, vtx_full, vtx_csum;
+	uint64_t		vtx_tso;	/* GSO frames handed over */
+	uint64_t		vtx_tso_segs;	/* the segments they make */
+	uint64_t		vtx_tso_refused; /* GSO asked, not negotiated */
 	uint64_t		vtx_intr_misrouted; /* taken on another CPU */
 	uint64_t		vtx_full_kicks;	/* doorbells on a full ring */
 	uint64_t		vtx_wd_kicks;	/* watchdog doorbells (CPU 0) */
@@ -242,6 +245,7 @@ struct vtnet_softc {
 	uint16_t		vs_ring_max;	/* entries per ring (vtnet_mem.c) */
 	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
 	bool			vs_guest_csum, vs_event_idx, vs_indirect;
+	bool			vs_host_tso4, vs_host_tso6;
 	uint32_t		vs_hash_types;
 	struct ifnet		vs_ifnet;	/* our face to the stack */
 	uint16_t		vs_rss_table[128];

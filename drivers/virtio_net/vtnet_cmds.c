@@ -45,6 +45,19 @@ vtnet_sum_rx(const struct vtnet_softc *sc, size_t off)
 	return sum;
 }
 
+/* The same for a tx counter. */
+static uint64_t
+vtnet_sum_tx(const struct vtnet_softc *sc, size_t off)
+{
+	uint64_t sum = 0;
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		sum += *(const uint64_t *)((const uint8_t *)&sc->vs_txq[q] +
+		    off);
+	return sum;
+}
+
 /* Every rx drop of one queue: each header reason, oversize, refill. */
 static uint64_t
 vtnet_rxq_drops(const struct vtnet_rxq *r)
@@ -130,6 +143,10 @@ netstat_i(struct vtnet_softc *sc)
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_returns)));
 	netstat_i_drops(sc);
+	printk("%s: tx tso %lu segments %lu refused %lu\n", vtnet_name(sc),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_segs)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_refused)));
 }
 
 /* `netstat -i` for this interface (its ifo_print_stats). */

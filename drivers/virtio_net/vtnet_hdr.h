@@ -36,6 +36,8 @@ struct vtnet_hdr;
 /* Header fields not in vtnet.h (5.1.6). */
 #define VTNET_HDR_F_RSC_INFO	4	/* only with VIRTIO_NET_F_RSC_EXT */
 #define VTNET_HDR_GSO_NONE	0
+#define VTNET_HDR_GSO_TCPV4	1
+#define VTNET_HDR_GSO_TCPV6	4
 #define VTNET_HASH_REPORT_MAX	9	/* VIRTIO_NET_HASH_REPORT_UDPv6_EX */
 
 /* Why a received header was refused: 0 is fine. */

@@ -43,6 +43,7 @@
 #include <stddef.h>
 
 #include "drivers/virtio_net/vtnet.h"
+#include "drivers/virtio_net/vtnet_hdr.h"
 #include "kernel/callout.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
@@ -271,6 +272,43 @@ vtnet_tx_poll(void *arg)
 }
 
 /*
+ * Fills the header's GSO part (5.1.6.2): the device cuts the frame into
+ * segments of itc_mss payload bytes behind copies of its first
+ * itc_hdr_len bytes.  The caller already asked for NEEDS_CSUM, which GSO
+ * needs.  vtx_lock held.  Returns 0, or -EINVAL (not negotiated, or
+ * without the checksum request) with nothing changed but a counter.
+ */
+static int
+tx_gso(const struct vtnet_softc *sc, struct vtnet_txq *txq,
+    struct vtnet_hdr *h, const struct if_tx_csum *csum,
+    const struct if_seg *segs, unsigned nsegs)
+{
+	uint32_t len = 0, payload;
+	unsigned i;
+
+	if ((h->vh_flags & VTNET_HDR_F_NEEDS_CSUM) == 0 || csum->itc_mss == 0 ||
+	    (csum->itc_gso == IF_GSO_TCPV4 ? !sc->vs_host_tso4 :
+	    csum->itc_gso == IF_GSO_TCPV6 ? !sc->vs_host_tso6 : true)) {
+		txq->vtx_tso_refused++;
+		return -EINVAL;
+	}
+	for (i = 0; i < nsegs; i++)
+		len += segs[i].ifs_len;
+	if (len <= csum->itc_hdr_len) {
+		txq->vtx_tso_refused++;
+		return -EINVAL;
+	}
+	payload = len - csum->itc_hdr_len;
+	h->vh_gso_type = csum->itc_gso == IF_GSO_TCPV4 ? VTNET_HDR_GSO_TCPV4 :
+	    VTNET_HDR_GSO_TCPV6;
+	h->vh_hdr_len = csum->itc_hdr_len;
+	h->vh_gso_size = csum->itc_mss;
+	txq->vtx_tso++;
+	txq->vtx_tso_segs += (payload + csum->itc_mss - 1) / csum->itc_mss;
+	return 0;
+}
+
+/*
  * The tx queue for flowid: the calling CPU's (IF_FLOWID_CURCPU), or the
  * one the flow's CPU transmits on.
  */
@@ -321,6 +359,12 @@ vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
 		slot->vts_hdr.vh_csum_start = csum->itc_start;
 		slot->vts_hdr.vh_csum_offset = csum->itc_offset;
 		txq->vtx_csum++;
+	}
+	if (csum != NULL && csum->itc_gso != IF_GSO_NONE &&
+	    (err = tx_gso(sc, txq, &slot->vts_hdr, csum, segs, nsegs)) != 0) {
+		spinlock_unlock(&txq->vtx_lock);
+		tx_run_done(fin, ndone);
+		return err;
 	}
 	all[0].vs_addr = &slot->vts_hdr;
 	all[0].vs_len = sc->vs_hdr_len;

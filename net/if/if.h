@@ -48,7 +48,7 @@
 #define IF_MAX			8	/* interfaces, indexes 1..IF_MAX */
 #define IF_NAMESIZE		16
 #define IF_ETHER_ADDR_LEN	6
-#define IF_TX_SEGS_MAX		8	/* most segments one transmit takes */
+#define IF_TX_SEGS_MAX		16	/* most segments one transmit takes */
 #define IF_FLOWID_CURCPU	UINT32_MAX	/* transmit: this CPU's queue */
 
 /* if_capabilities (FreeBSD's IFCAP_ names and meanings). */
@@ -56,8 +56,8 @@
 #define IFCAP_TXCSUM		0x0002	/* completes TCP checksums on send */
 #define IFCAP_RSS		0x0004	/* steers flows to queues by hash */
 #define IFCAP_HASH		0x0008	/* reports the flow hash per frame */
-#define IFCAP_TSO4		0x0010	/* reserved: not offered yet */
-#define IFCAP_TSO6		0x0020	/* reserved: not offered yet */
+#define IFCAP_TSO4		0x0010	/* cuts large TCP/IPv4 frames (GSO) */
+#define IFCAP_TSO6		0x0020	/* cuts large TCP/IPv6 frames (GSO) */
 #define IFCAP_LRO		0x0040	/* reserved: not offered yet */
 
 /* if_flags. */
@@ -71,10 +71,21 @@ struct if_seg {
 	uint32_t	ifs_len;
 };
 
-/* Ask the device to checksum from itc_start and store at +itc_offset. */
+/*
+ * Ask the device to checksum from itc_start and store at +itc_offset;
+ * with itc_gso (IFCAP_TSO4/6), also to cut the frame into TCP segments
+ * of itc_mss payload bytes, each with a copy of the first itc_hdr_len
+ * bytes (Ethernet, IP and TCP headers) fixed up, as a NIC's TSO does.
+ */
+#define IF_GSO_NONE		0
+#define IF_GSO_TCPV4		1
+#define IF_GSO_TCPV6		2
 struct if_tx_csum {
 	uint16_t	itc_start;
 	uint16_t	itc_offset;
+	uint8_t		itc_gso;	/* IF_GSO_* */
+	uint16_t	itc_hdr_len;	/* with itc_gso */
+	uint16_t	itc_mss;	/* with itc_gso */
 };
 
 typedef void if_tx_done_fn(void *arg);

@@ -47,6 +47,12 @@ bool	lwipg_dhcp_bound(void);
 uint64_t lwipg_foreign(void);
 bool	lwipg_pbuf_mine(const struct pbuf *p);
 bool	lwipg_rx_pbuf_mine(const struct pbuf *p);
+err_t	lwipg_send(struct lwipg_if *lif, struct pbuf *p);
+
+/* lwipg_tso.c: consecutive TCP segments as one GSO frame. */
+bool	lwipg_tso_output(struct lwipg_if *lif, struct pbuf *p);
+void	lwipg_tso_flush(struct lwipg_if *lif);
+void	lwipg_tso_flush_all(void);
 
 void	lwipg_core_lock(void);
 void	lwipg_core_unlock(void);
@@ -119,6 +125,10 @@ struct lwipg_stats {
 	uint64_t	ls_echo_held;		/* echo stopped at ECHO_SND_MAX */
 	uint64_t	ls_foreign;		/* another instance's pbuf or
 						   interface: refused */
+	uint64_t	ls_tso_frames;		/* GSO frames sent (lwipg_tso.c) */
+	uint64_t	ls_tso_segments;	/* the segments they carried */
+	uint64_t	ls_tso_single;		/* gathered alone: sent as is */
+	uint64_t	ls_tso_no_batch;	/* no batch free: sent alone */
 };
 extern struct lwipg_stats lwipg_stats;
 

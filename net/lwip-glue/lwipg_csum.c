@@ -147,8 +147,11 @@ lwipg_csum_tx(const struct lwipg_if *lif, struct pbuf *p,
 	sum = fold(sum);
 	f[ETHER_HDR_LEN + l3 + TCP_CSUM_OFF] = (uint8_t)(sum >> 8);
 	f[ETHER_HDR_LEN + l3 + TCP_CSUM_OFF + 1] = (uint8_t)sum;
-	c->itc_start = (uint16_t)(ETHER_HDR_LEN + l3);
-	c->itc_offset = TCP_CSUM_OFF;
+	*c = (struct if_tx_csum){
+		.itc_start = (uint16_t)(ETHER_HDR_LEN + l3),
+		.itc_offset = TCP_CSUM_OFF,
+		.itc_gso = IF_GSO_NONE,
+	};
 	lwipg_stats.ls_tx_csum_offload++;
 	return true;
 

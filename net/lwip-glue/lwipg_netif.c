@@ -162,12 +162,12 @@ lwipg_tx_flowid(const uint8_t *f, uint32_t len)
 	return h == IF_FLOWID_CURCPU ? h - 1 : h;
 }
 
-static err_t
-lwipg_linkoutput(struct netif *nif, struct pbuf *p)
+/* Sends frame p on lif as it is (the device may checksum it). */
+err_t
+lwipg_send(struct lwipg_if *lif, struct pbuf *p)
 {
 	struct if_seg segs[IF_TX_SEGS_MAX];
 	struct if_tx_csum csum;
-	struct lwipg_if *lif = lwipg_if_of_netif(nif);
 	struct ifnet *ifp = lif->lif_ifp;
 	struct pbuf *q, *flat = NULL;
 	unsigned n = 0;
@@ -202,6 +202,19 @@ lwipg_linkoutput(struct netif *nif, struct pbuf *p)
 	}
 	LINK_STATS_INC(link.xmit);
 	return ERR_OK;
+}
+
+/* lwIP's linkoutput: a TCP segment may wait for its neighbours (TSO). */
+static err_t
+lwipg_linkoutput(struct netif *nif, struct pbuf *p)
+{
+	struct lwipg_if *lif = lwipg_if_of_netif(nif);
+
+	if (lwipg_tso_output(lif, p)) {
+		LINK_STATS_INC(link.xmit);
+		return ERR_OK;
+	}
+	return lwipg_send(lif, p);
 }
 
 static err_t

@@ -220,6 +220,9 @@ lwipg_print_stats(void)
 	    sn.sn_glue.ls_tx_csum_offload, sn.sn_glue.ls_tx_csum_unparsed,
 	    sn.sn_glue.ls_rx_csum_trusted, sn.sn_glue.ls_echo_blocked);
 	printk("lwip: echo held %lu\n", sn.sn_glue.ls_echo_held);
+	printk("lwip: tso frames %lu segments %lu single %lu no-batch %lu\n",
+	    sn.sn_glue.ls_tso_frames, sn.sn_glue.ls_tso_segments,
+	    sn.sn_glue.ls_tso_single, sn.sn_glue.ls_tso_no_batch);
 	printk("netisr: unregistered-protocol drops %lu\n", sn.sn_unreg_drops);
 	for (i = 0; i < LWIPG_NPROTOS; i++) {
 		const struct stats_proto *p = &sn.sn_proto[i];

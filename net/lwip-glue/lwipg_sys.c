@@ -83,6 +83,7 @@ void
 lwipg_core_unlock(void)
 {
 	KASSERT(lwipg_core_owned(), ("lwipg_core_unlock: not held here"));
+	lwipg_tso_flush_all();	/* no segment waits past the hold */
 	__atomic_store_n(&lwipg_owner, LWIPG_NO_OWNER, __ATOMIC_RELAXED);
 	__atomic_store_n(&lwipg_core, 0, __ATOMIC_RELEASE);
 }

@@ -4,7 +4,7 @@
 test creates.
 
 Proves:
-- `iperf3 -c 10.0.2.15 -t 3 -J` forward (the client sends), `-R` (the
+- `iperf3 -c 10.0.2.15 -t 2 -J` forward (the client sends), `-R` (the
   guest sends) and `-P 4` each exit 0 with JSON whose
   end.sum_received.bytes is positive and end.sum_received.bits_per_second
   above a 10 Mbit/s sanity floor, with one end.streams entry per stream;
@@ -43,7 +43,7 @@ import pytest
 GUEST_IP = "10.0.2.15"
 HOST_CIDR = "10.0.2.2/24"
 MEM = "128M"
-TEST_SECONDS = 3
+TEST_SECONDS = 2
 CLIENT_TIMEOUT = 60
 FLOOR_BPS = 10e6
 STATE_TIMEOUT = 30              # the guest reaching a state we wait for

@@ -64,7 +64,8 @@ FRAMES = 10000
 READY_FMT = "READY cpus=%d queues=%d ip=10.0.2.15/24 mac=" + MAC
 FEATURE_NAMES = ("VERSION_1", "MAC", "STATUS", "MRG_RXBUF", "CSUM",
                  "GUEST_CSUM", "CTRL_VQ", "MQ", "RSS", "HASH_REPORT",
-                 "EVENT_IDX", "INDIRECT_DESC", "MTU")
+                 "EVENT_IDX", "INDIRECT_DESC", "MTU", "GUEST_TSO4",
+                 "GUEST_TSO6", "HOST_TSO4", "HOST_TSO6")
 FEATURES_RE = re.compile(r"^vtnet0: features(?: (.*))?$")
 MACLINE_RE = re.compile(
     r"^vtnet0: mac ([0-9a-f:]{17}), (\d+) queue pairs \(device max (\d+)\), "
