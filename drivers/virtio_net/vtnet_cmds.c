@@ -142,11 +142,11 @@ netstat_i(struct vtnet_softc *sc)
 	    "%lu\n", vtnet_name(sc), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_returns)));
-	netstat_i_drops(sc);
 	printk("%s: tx tso %lu segments %lu refused %lu\n", vtnet_name(sc),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso)),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_segs)),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_refused)));
+	netstat_i_drops(sc);	/* the last line */
 }
 
 /* `netstat -i` for this interface (its ifo_print_stats). */
