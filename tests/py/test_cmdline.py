@@ -24,6 +24,7 @@ DEFAULTS = [
     ("net.isr.maxthreads", "all"),
     ("net.isr.defaultqlimit", "256"),
     ("virtio_net.queues", "max"),
+    ("virtio_net.offload", "1"),
     ("console.echo", "1"),
 ]
 KEY_RE = re.compile(r"^\s*([a-z0-9_.]+)=(\S+?)( \(set\))?$")
@@ -58,14 +59,14 @@ def test_defaults(qemu):
 def test_set_keys_marked(qemu):
     given = {"ip": "10.0.2.20/24", "gw": "10.0.2.1",
              "net.isr.defaultqlimit": "512", "virtio_net.queues": "2",
-             "console.echo": "1"}
+             "virtio_net.offload": "0", "console.echo": "1"}
     line = " ".join("%s=%s" % kv for kv in given.items())
     con = qemu(cmdline=line)
     assert con.boot.ignoring == []
     raw, keys = parse_cmdline(con.run("cmdline"))
     assert raw == line
     assert keys == expected(given)
-    assert sum(1 for _k, _v, was_set in keys if was_set) == 5
+    assert sum(1 for _k, _v, was_set in keys if was_set) == 6
 
 
 @pytest.mark.parametrize("token,reason", [
