@@ -760,6 +760,7 @@ static const char default_text[] =
     "net.isr.maxthreads=all\n"
     "net.isr.defaultqlimit=256\n"
     "virtio_net.queues=max\n"
+    "virtio_net.offload=1\n"
     "console.echo=1\n";
 
 START_TEST(test_format_defaults)
@@ -787,6 +788,7 @@ START_TEST(test_format_set)
 	    "net.isr.maxthreads=16 (set)\n"
 	    "net.isr.defaultqlimit=256\n"
 	    "virtio_net.queues=4 (set)\n"
+	    "virtio_net.offload=1\n"
 	    "console.echo=0 (set)\n";
 
 	parse(&cfg, &wl, "ip=dhcp gw=192.168.7.254 ip6=off "
@@ -807,6 +809,7 @@ START_TEST(test_format_set)
 	    "net.isr.maxthreads=all\n"
 	    "net.isr.defaultqlimit=10240 (set)\n"
 	    "virtio_net.queues=max\n"
+	    "virtio_net.offload=1\n"
 	    "console.echo=1\n");
 
 	/* ip6= prints the canonical form of any accepted spelling. */
@@ -820,6 +823,7 @@ START_TEST(test_format_set)
 	    "net.isr.maxthreads=all\n"
 	    "net.isr.defaultqlimit=256\n"
 	    "virtio_net.queues=max\n"
+	    "virtio_net.offload=1\n"
 	    "console.echo=1\n");
 	parse(&cfg, &wl, "ip6=1:2:3:4:5:6:7.8.9.10/128");
 	cmdline_format(&cfg, buf, sizeof(buf));

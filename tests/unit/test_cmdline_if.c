@@ -396,6 +396,7 @@ static const char global_text[] =
     "net.isr.maxthreads=all\n"
     "net.isr.defaultqlimit=256\n"
     "virtio_net.queues=max\n"
+    "virtio_net.offload=1\n"
     "console.echo=1\n";
 
 START_TEST(test_format_if)
@@ -543,11 +544,11 @@ START_TEST(test_format_max)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_lt(n, CMDLINE_FORMAT_MAX);
 	ck_assert_uint_eq(strlen(buf), (size_t)n);
-	/* 8 global and vtnet0 lines, vtnet0.vnet, 4 per other interface. */
+	/* 9 global and vtnet0 lines, vtnet0.vnet, 4 per other interface. */
 	for (u = 0; *buf != '\0' && strchr(buf, '\n') != NULL; u++)
 		memmove(buf, strchr(buf, '\n') + 1,
 		    strlen(strchr(buf, '\n') + 1) + 1);
-	ck_assert_uint_eq(u, 8 + 1 + 4 * (CMDLINE_IFS_MAX - 1));
+	ck_assert_uint_eq(u, 9 + 1 + 4 * (CMDLINE_IFS_MAX - 1));
 }
 END_TEST
 
