@@ -64,7 +64,8 @@ FRAMES = 10000
 READY_FMT = "READY cpus=%d queues=%d ip=10.0.2.15/24 mac=" + MAC
 FEATURE_NAMES = ("VERSION_1", "MAC", "STATUS", "MRG_RXBUF", "CSUM",
                  "GUEST_CSUM", "CTRL_VQ", "MQ", "RSS", "HASH_REPORT",
-                 "EVENT_IDX", "INDIRECT_DESC", "MTU")
+                 "EVENT_IDX", "INDIRECT_DESC", "MTU", "GUEST_TSO4",
+                 "GUEST_TSO6")
 FEATURES_RE = re.compile(r"^vtnet0: features(?: (.*))?$")
 MACLINE_RE = re.compile(
     r"^vtnet0: mac ([0-9a-f:]{17}), (\d+) queue pairs \(device max (\d+)\), "
@@ -207,8 +208,10 @@ class Netstat:
     """One `netstat -i`: queue rows, the total row, link state."""
 
     def __init__(self, lines):
-        # The checksum-completion / buffer-return line is informational.
-        lines = [x for x in lines if not x.startswith("vtnet0: rx csum ")]
+        # The checksum-completion / buffer-return line and the large
+        # segments' lines (rx gso ...) are informational here.
+        lines = [x for x in lines if not x.startswith(
+            ("vtnet0: rx csum ", "vtnet0: rx gso "))]
         assert lines and DROPS_RE.match(lines[-1]), (
             "netstat -i: last line not the rx drop reasons: %s" % lines)
         self.drop_reasons = tuple(int(x) for x in
