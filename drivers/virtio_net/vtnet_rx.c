@@ -19,11 +19,17 @@
  * (vtnet_rxbuf_scarce, the interface's ifo_rx_scarce), one budget
  * (hw.vtnet.rx_lend_max) for every queue of every device.
  * The device's header is checked by vtnet_rx_hdr_check() (vtnet_hdr.c): a
- * frame too short for a header, spanning several buffers (possible only
- * with MRG_RXBUF, which our 2 KiB buffers make unnecessary), with GSO we
- * never negotiated, unknown flags or checksum offsets outside the frame
- * is dropped and counted by reason, and so is a frame bigger than the MTU
- * we offered (`netstat -i` shows every reason).
+ * frame too short for a header, spanning several buffers without GSO,
+ * with GSO we never negotiated, unknown flags or checksum offsets outside
+ * the frame is dropped and counted by reason, and so is a frame bigger
+ * than the MTU we offered (`netstat -i` shows every reason).
+ *
+ * Large segments (GUEST_TSO4/6, only with MRG_RXBUF): a GSO frame spans
+ * num_buffers buffers (at most VTNET_RX_CHAIN_MAX), taken off the used
+ * ring together and linked into one mbuf chain (m_next), zero copy; it is
+ * checked against its own headers by vtnet_rx_gso_check() and dropped by
+ * reason (`rx gso drops`), every buffer of a dropped frame reposted at
+ * once.  Its partial checksum (NEEDS_CSUM) is not summed again.
  *
  * Locking: an rx queue, its buffers, counters and flow table are touched
  * only by the queue's CPU; the shell reads the counters racily.
