@@ -104,8 +104,12 @@
 /*
  * The segmentation offloads, asked for only with virtio_net.offload=1
  * (the default); each is listed here once its path is in place.
+ * GUEST_TSO4/6: large TCP segments in, over merged buffers (vtnet_rx.c).
  */
-#define VTNET_OFFLOADS	(1ull << VTNET_F_HOST_TSO4 | 1ull << VTNET_F_HOST_TSO6)
+#define VTNET_OFFLOADS	(1ull << VTNET_F_GUEST_TSO4 | \
+			 1ull << VTNET_F_GUEST_TSO6 | \
+			 1ull << VTNET_F_HOST_TSO4 | \
+			 1ull << VTNET_F_HOST_TSO6)
 
 /* The Microsoft RSS verification key; the tests recompute hashes with it. */
 static const uint8_t vtnet_rss_key[VTNET_RSS_KEY_LEN] = {
@@ -359,7 +363,9 @@ vtnet_negotiate(struct vtnet_softc *sc)
 		f &= ~(1ull << VTNET_F_HASH_REPORT);
 	if ((f & (1ull << VTNET_F_CSUM)) == 0)
 		f &= ~(1ull << VTNET_F_HOST_TSO4 | 1ull << VTNET_F_HOST_TSO6);
-	if ((f & (1ull << VTNET_F_GUEST_CSUM)) == 0)
+	/* Our 2 KiB rx buffers take a large segment only merged. */
+	if ((f & (1ull << VTNET_F_GUEST_CSUM)) == 0 ||
+	    (f & (1ull << VTNET_F_MRG_RXBUF)) == 0)
 		f &= ~(1ull << VTNET_F_GUEST_TSO4 | 1ull << VTNET_F_GUEST_TSO6);
 	return virtio_pci_negotiate(&sc->vs_vp, f);
 }
@@ -499,6 +505,8 @@ vtnet_read_config(struct vtnet_softc *sc)
 	sc->vs_guest_csum = virtio_has(&sc->vs_vp, VTNET_F_GUEST_CSUM);
 	sc->vs_host_tso4 = virtio_has(&sc->vs_vp, VTNET_F_HOST_TSO4);
 	sc->vs_host_tso6 = virtio_has(&sc->vs_vp, VTNET_F_HOST_TSO6);
+	sc->vs_guest_tso4 = virtio_has(&sc->vs_vp, VTNET_F_GUEST_TSO4);
+	sc->vs_guest_tso6 = virtio_has(&sc->vs_vp, VTNET_F_GUEST_TSO6);
 	sc->vs_event_idx = virtio_has(&sc->vs_vp, VIRTIO_F_EVENT_IDX);
 	sc->vs_indirect = virtio_has(&sc->vs_vp, VIRTIO_F_INDIRECT_DESC);
 	sc->vs_hdr_len = sc->vs_hash ? VTNET_HDR_LEN_HASH : VTNET_HDR_LEN;

@@ -20,6 +20,13 @@
  *	| 12 or 20 bytes   |                                      |
  *	+------------------+--------------------------------------+
  *
+ * With GUEST_TSO4/6 (and MRG_RXBUF) a large TCP segment spans
+ * num_buffers of them, the header in the first only (vtnet_rx.c):
+ *
+ *	+-----+--------------+  +------------------+     +----------+
+ *	| hdr | Eth IP TCP.. |  | ... payload ...  | ... | ...      |
+ *	+-----+--------------+  +------------------+     +----------+
+ *
  * Several devices: every virtio-net device the PCI scan finds gets the
  * next unit, 0 .. VTNET_MAX_UNITS - 1, in scan order, and with it one
  * softc of vtnet.c's static array and the name vtnet<unit>, which every
@@ -33,7 +40,8 @@
  *
  * Locking: vtnet_softc fields are written during attach on the BSP and
  * read-only afterwards, except vs_ifnet's link state (CPU 0's config
- * poller, through if_link_state_change), vs_config_pending (atomic: the
+ * poller, through if_link_state_change), vs_rx_badgso (atomic: the shell
+ * sets it, the rx queues count it down), vs_config_pending (atomic: the
  * config interrupt sets it, the poller clears it), the control queue
  * (vs_ctrl_lock) and the watchdog and health state (CPU 0's callouts
  * alone).  An rx queue is touched only by its CPU.  A tx queue is touched
@@ -69,6 +77,7 @@
 #define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
 #define VTNET_ETHERMTU		1500u	/* Ethernet's payload (IEEE 802.3) */
 #define VTNET_RXE_MAX		16	/* >= VTNET_RXE_COUNT (vtnet_hdr.h) */
+#define VTNET_GSOE_MAX		16	/* >= VTNET_GSOE_COUNT (vtnet_hdr.h) */
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
 #define VTNET_RX_SCARCE_DIV	4	/* copy below a quarter of the ring */
@@ -186,6 +195,10 @@ struct vtnet_rxq {
 	uint64_t		vrx_drop_refill;	/* a repost that failed */
 	uint64_t		vrx_drop_oversize; /* over the MTU (+ one tag) */
 	uint64_t		vrx_drop_hdr[VTNET_RXE_MAX]; /* by vtnet_rxe */
+	uint64_t		vrx_drop_gso[VTNET_GSOE_MAX]; /* by vtnet_gsoe */
+	uint64_t		vrx_gso, vrx_gso_bytes;	/* GSO frames taken */
+	uint64_t		vrx_chains, vrx_chain_bufs; /* over > 1 buffer */
+	uint32_t		vrx_gso_max;	/* the largest, in bytes */
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
 	uint64_t		vrx_intr_misrouted; /* taken on another CPU */
 	uint32_t		vrx_lent_hwm;	/* most buffers lent at once */
@@ -246,6 +259,8 @@ struct vtnet_softc {
 	bool			vs_rss, vs_hash, vs_mrg, vs_csum;
 	bool			vs_guest_csum, vs_event_idx, vs_indirect;
 	bool			vs_host_tso4, vs_host_tso6;
+	bool			vs_guest_tso4, vs_guest_tso6;	/* rx GSO */
+	uint32_t		vs_rx_badgso;	/* atomic: `vtnet badgso` */
 	uint32_t		vs_hash_types;
 	struct ifnet		vs_ifnet;	/* our face to the stack */
 	uint16_t		vs_rss_table[128];
@@ -290,6 +305,7 @@ bool	vtnet_rx_poll(void *arg);
 void	vtnet_flows_print(struct vtnet_softc *sc);
 void	vtnet_flows_clear(struct vtnet_softc *sc);
 bool	vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m);
+void	vtnet_rx_bad_gso(struct vtnet_softc *sc, uint32_t n);
 uint32_t vtnet_rx_get_lend_max(void);
 int	vtnet_rx_set_lend_max(uint32_t n);
 

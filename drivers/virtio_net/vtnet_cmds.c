@@ -4,8 +4,8 @@
  * (per-queue counters, vtnet_if_print_stats, the interface's
  * ifo_print_stats; the command itself is net/netstat.c's) and the `vtnet`
  * command: `vtnet units` lists every device, and `vtnet [<unit>] rss |
- * rings | flows [clear] | send <n> | msix | losekick` works on one, unit
- * 0 unless a unit (`1` or `vtnet1`) comes first.
+ * rings | flows [clear] | send <n> | msix | losekick | badgso` works on
+ * one, unit 0 unless a unit (`1` or `vtnet1`) comes first.
  *
  * Locking: the counters are read racily (each is written by one CPU);
  * `vtnet send` transmits from the shell's CPU through the normal path.
@@ -22,6 +22,7 @@
 #define VTNET_SEND_MAX		100000
 #define VTNET_DROPS_LINE_MAX	192	/* `netstat -i` drop reasons */
 #define VTNET_LOSEKICK_MAX	1000	/* `vtnet losekick`: doorbells to skip */
+#define VTNET_BADGSO_MAX	1000	/* `vtnet badgso`: GSO frames to spoil */
 #define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
 #define VTNET_TEST_FRAME_LEN	60	/* minimum Ethernet payload + header */
 #define RSS_PER_LINE		128
@@ -67,6 +68,8 @@ vtnet_rxq_drops(const struct vtnet_rxq *r)
 
 	for (reason = 1; reason < VTNET_RXE_COUNT; reason++)
 		n += r->vrx_drop_hdr[reason];
+	for (reason = 1; reason < VTNET_GSOE_COUNT; reason++)
+		n += r->vrx_drop_gso[reason];
 	return n;
 }
 
@@ -91,6 +94,40 @@ netstat_i_drops(struct vtnet_softc *sc)
 		    vtnet_rxe_name(r), hdr[r]);
 	printk("%s: rx drops%s oversize %lu refill %lu\n", vtnet_name(sc),
 	    line, oversize, refill);
+}
+
+/*
+ * Large segments in (GUEST_TSO4/6): the GSO frames taken, their bytes,
+ * the frames that spanned several buffers and those buffers, the largest
+ * frame; then the GSO frames dropped, by vtnet_gsoe reason.
+ */
+static void
+netstat_i_gso(struct vtnet_softc *sc)
+{
+	uint64_t drop[VTNET_GSOE_COUNT] = { 0 };
+	char line[VTNET_DROPS_LINE_MAX];
+	uint32_t max = 0;
+	size_t n = 0;
+	uint16_t q;
+	int r;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		for (r = 1; r < VTNET_GSOE_COUNT; r++)
+			drop[r] += sc->vs_rxq[q].vrx_drop_gso[r];
+		if (sc->vs_rxq[q].vrx_gso_max > max)
+			max = sc->vs_rxq[q].vrx_gso_max;
+	}
+	printk("%s: rx gso segments %lu bytes %lu largest %u, merged frames "
+	    "%lu buffers %lu\n", vtnet_name(sc),
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_gso)),
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_gso_bytes)), max,
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_chains)),
+	    vtnet_sum_rx(sc, offsetof(struct vtnet_rxq, vrx_chain_bufs)));
+	line[0] = '\0';
+	for (r = 1; r < VTNET_GSOE_COUNT; r++)
+		n += (size_t)ksnprintf(line + n, sizeof(line) - n, " %s %lu",
+		    vtnet_gsoe_name(r), drop[r]);
+	printk("%s: rx gso drops%s\n", vtnet_name(sc), line);
 }
 
 static void
@@ -142,6 +179,7 @@ netstat_i(struct vtnet_softc *sc)
 	    "%lu\n", vtnet_name(sc), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_csum_completed)), vtnet_sum_rx(sc, offsetof(struct vtnet_rxq,
 	    vrx_returns)));
+	netstat_i_gso(sc);
 	printk("%s: tx tso %lu segments %lu refused %lu\n", vtnet_name(sc),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso)),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_segs)),
@@ -366,6 +404,17 @@ cmd_vtnet(int argc, char **argv)
 		printk("vtnet: tx%u will lose its next %u doorbells\n", q, n);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "badgso") == 0) {
+		if (kstrtou32(argv[2], VTNET_BADGSO_MAX, &n) != 0) {
+			printk("vtnet: badgso <n, up to %u>\n",
+			    VTNET_BADGSO_MAX);
+			return -1;
+		}
+		vtnet_rx_bad_gso(sc, n);
+		printk("%s: the next %u GSO frames in will be spoilt\n",
+		    vtnet_name(sc), n);
+		return 0;
+	}
 	if (argc == 4 && strcmp(argv[1], "msix") == 0)
 		return vtnet_msix_route(sc, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "send") == 0 &&
@@ -373,10 +422,12 @@ cmd_vtnet(int argc, char **argv)
 		return vtnet_send_test(sc, n);
 	printk("usage: vtnet units | vtnet [<unit>] rss | rings | flows "
 	    "[clear] | send <n, up to %d> | msix <queue> <cpu> | losekick "
-	    "<queue> <n>; <unit>: 0..%u or vtnet0..vtnet%u, default 0\n",
+	    "<queue> <n> | badgso <n>; <unit>: 0..%u or vtnet0..vtnet%u, "
+	    "default 0\n",
 	    VTNET_SEND_MAX, VTNET_MAX_UNITS - 1, VTNET_MAX_UNITS - 1);
 	return -1;
 }
 SHELL_CMD(vtnet, "virtio-net: units | [<unit>] rss | rings | flows [clear] "
-    "| send <n> | msix <q> <cpu> | losekick <q> <n> (unit 0 by default)",
+    "| send <n> | msix <q> <cpu> | losekick <q> <n> | badgso <n> (unit 0 "
+    "by default)",
     cmd_vtnet);

@@ -19,11 +19,17 @@
  * (vtnet_rxbuf_scarce, the interface's ifo_rx_scarce), one budget
  * (hw.vtnet.rx_lend_max) for every queue of every device.
  * The device's header is checked by vtnet_rx_hdr_check() (vtnet_hdr.c): a
- * frame too short for a header, spanning several buffers (possible only
- * with MRG_RXBUF, which our 2 KiB buffers make unnecessary), with GSO we
- * never negotiated, unknown flags or checksum offsets outside the frame
- * is dropped and counted by reason, and so is a frame bigger than the MTU
- * we offered (`netstat -i` shows every reason).
+ * frame too short for a header, spanning several buffers without GSO,
+ * with GSO we never negotiated, unknown flags or checksum offsets outside
+ * the frame is dropped and counted by reason, and so is a frame bigger
+ * than the MTU we offered (`netstat -i` shows every reason).
+ *
+ * Large segments (GUEST_TSO4/6, only with MRG_RXBUF): a GSO frame spans
+ * num_buffers buffers (at most VTNET_RX_CHAIN_MAX), taken off the used
+ * ring together and linked into one mbuf chain (m_next), zero copy; it is
+ * checked against its own headers by vtnet_rx_gso_check() and dropped by
+ * reason (`rx gso drops`), every buffer of a dropped frame reposted at
+ * once.  Its partial checksum (NEEDS_CSUM) is not summed again.
  *
  * Locking: an rx queue, its buffers, counters and flow table are touched
  * only by the queue's CPU; the shell reads the counters racily.
@@ -43,6 +49,8 @@
 #define ETHERTYPE_IPV4		0x0800
 #define ETHER_TYPE_OFF		12
 #define IPV4_MIN_HDR		20
+#define IPV4_LEN_OFF		2	/* total length (RFC 791) */
+#define IPV6_PLEN_OFF		4	/* payload length (RFC 8200) */
 #define IPV4_VERSION		4
 #define IPV4_IHL_MASK		0x0f
 #define IPV4_FRAG_MASK		0x3fff	/* MF flag and fragment offset */
@@ -260,7 +268,11 @@ vtnet_rx_set_lend_max(uint32_t n)
 
 /* True when m's queue has lent more buffers than its budget: the caller
  * should copy and give this one back at once (the ring must never
- * starve).  Also keeps the queue's high-water mark of lent buffers. */
+ * starve).  Also keeps the queue's high-water mark of lent buffers.  m
+ * may head a chain: every buffer of it is already counted as lent (they
+ * left the ring), so a chain that fits the budget keeps the ring's
+ * reserve, and one that does not is copied whole and all its buffers go
+ * back. */
 bool
 vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m)
 {
@@ -268,9 +280,20 @@ vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m)
 	uint32_t lent = rxq->vrx_size -
 	    __atomic_load_n(&rxq->vrx_posted, __ATOMIC_RELAXED);
 	uint32_t budget = vtnet_rx_get_lend_max();
-	uint32_t cap = rxq->vrx_size - rxq->vrx_size / VTNET_RX_SCARCE_DIV;
+	uint32_t keep = rxq->vrx_size / VTNET_RX_SCARCE_DIV;
+	uint32_t cap;
 
 	(void)ifp;
+	/*
+	 * With GSO, a large segment needs up to VTNET_RX_CHAIN_MAX posted
+	 * buffers at once: the device waits for them (QEMU does), so
+	 * keeping fewer could stall the queue behind the very segment TCP's
+	 * out-of-order queue is holding the others for.
+	 */
+	if ((rxq->vrx_sc->vs_guest_tso4 || rxq->vrx_sc->vs_guest_tso6) &&
+	    keep < VTNET_RX_CHAIN_MAX)
+		keep = VTNET_RX_CHAIN_MAX;
+	cap = rxq->vrx_size > keep ? rxq->vrx_size - keep : 0;
 	if (budget > cap)
 		budget = cap;
 	if (lent > rxq->vrx_lent_hwm)
@@ -377,60 +400,196 @@ rx_complete_csum(uint8_t *f, uint32_t flen, const struct vtnet_hdr *h)
 }
 
 /*
- * Handles one returned buffer.  Returns the mbuf to hand upward, or NULL
- * when the buffer was dropped or no upper layer is attached (the caller
- * then reposts it at once).
+ * Fault injection (`vtnet badgso <n>`): the device's next n GSO frames,
+ * on whichever queues, are spoilt before they are checked, in turn their
+ * IP length (+1), hdr_len (past the frame) and gso_size (0), so that
+ * vtnet_rx_gso_check() drops and counts n / 3 under each of `length`,
+ * `hdr-len` and `gso-size`, and every buffer of theirs goes back.
+ */
+void
+vtnet_rx_bad_gso(struct vtnet_softc *sc, uint32_t n)
+{
+	__atomic_store_n(&sc->vs_rx_badgso, n, __ATOMIC_RELAXED);
+}
+
+static void
+rx_gso_spoil(struct vtnet_softc *sc, struct vtnet_hdr *h, uint8_t *f)
+{
+	uint32_t n = __atomic_load_n(&sc->vs_rx_badgso, __ATOMIC_RELAXED);
+	uint8_t *len;
+
+	while (n > 0 && !__atomic_compare_exchange_n(&sc->vs_rx_badgso, &n,
+	    n - 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (n == 0)
+		return;
+	switch ((n - 1) % 3) {
+	case 0:
+		len = f + VTNET_ETHER_HDR_LEN + (h->vh_gso_type ==
+		    VTNET_HDR_GSO_TCPV4 ? IPV4_LEN_OFF : IPV6_PLEN_OFF);
+		if (++len[1] == 0)
+			len[0]++;
+		break;
+	case 1:
+		h->vh_hdr_len = UINT16_MAX;
+		break;
+	default:
+		h->vh_gso_size = 0;
+		break;
+	}
+}
+
+/* Fills rb's mbuf for len bytes at data, as one buffer of a frame. */
+static struct mbuf *
+rx_mbuf_init(struct vtnet_rxbuf *rb, uint8_t *data, uint32_t len)
+{
+	struct mbuf *m = &rb->rb_mu.mu_m;
+
+	*m = (struct mbuf){ 0 };
+	m->m_flags = M_UPPER;
+	m->m_data = data;
+	m->m_len = len;
+	m->m_free = rxbuf_return;
+	return m;
+}
+
+/* Reposts every buffer of the chain after m (the caller reposts m's). */
+static void
+rx_chain_repost(struct vtnet_rxq *rxq, struct mbuf *m)
+{
+	struct mbuf *next;
+
+	for (m = m->m_next; m != NULL; m = next) {
+		next = m->m_next;
+		rx_repost(rxq, (struct vtnet_rxbuf *)m);
+	}
+}
+
+/*
+ * Takes the nbuf - 1 buffers after the first of a merged frame off the
+ * used ring and links them behind m, the first's mbuf (a continuation
+ * buffer has no header: its bytes are the frame's).  Returns the bytes
+ * they hold, or 0 if the ring had fewer or one was empty (what it took
+ * is still linked, for the caller to give back).
+ */
+static uint32_t
+rx_chain_take(struct vtnet_rxq *rxq, struct mbuf *m, uint16_t nbuf,
+    bool *starved)
+{
+	struct vtnet_rxbuf *more;
+	uint32_t wlen, bytes = 0;
+	bool whole = true;
+	uint16_t i;
+
+	for (i = 1; i < nbuf; i++) {
+		more = vq_get_used(&rxq->vrx_vq, &wlen);
+		if (more == NULL)
+			return 0;
+		if (--rxq->vrx_posted == 0)
+			*starved = true;
+		m->m_next = rx_mbuf_init(more, more->rb_buf, wlen);
+		m = m->m_next;
+		if (wlen == 0)
+			whole = false;
+		bytes += wlen;
+	}
+	return whole ? bytes : 0;
+}
+
+/*
+ * Handles one returned buffer, and with MRG_RXBUF the num_buffers - 1
+ * after it.  Returns the mbuf (chain) to hand upward, or NULL when the
+ * frame was dropped or no upper layer is attached: the buffers after the
+ * first are then reposted here, and the caller reposts the first.
  */
 static struct mbuf *
-rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
+rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len,
+    bool *starved)
 {
 	struct vtnet_softc *sc = rxq->vrx_sc;
 	const struct vtnet_hdr *h = (const struct vtnet_hdr *)rb->rb_buf;
-	struct vtnet_rxbuf *more;
-	uint32_t hash = 0, wlen, flen;
-	uint16_t type = 0, extra;
+	uint32_t hash = 0, flen, first, more = 0;
+	uint16_t type = 0, nbuf = 1;
+	uint8_t *f = rb->rb_buf + sc->vs_hdr_len;
 	struct mbuf *m;
-	int reason;
+	int reason, gsoe = VTNET_GSOE_OK;
+	bool gso;
 
 	/* The device's header is input: vtnet_hdr.c says what is wrong. */
 	reason = vtnet_rx_hdr_check(h, len, sc->vs_hdr_len,
 	    (sc->vs_guest_csum ? VTNET_RXH_GUEST_CSUM : 0) |
-	    (sc->vs_mrg ? VTNET_RXH_MRG_RXBUF : 0));
+	    (sc->vs_mrg ? VTNET_RXH_MRG_RXBUF : 0) |
+	    (sc->vs_guest_tso4 ? VTNET_RXH_GUEST_TSO4 : 0) |
+	    (sc->vs_guest_tso6 ? VTNET_RXH_GUEST_TSO6 : 0));
+	first = len >= sc->vs_hdr_len ? len - sc->vs_hdr_len : 0;
+	m = rx_mbuf_init(rb, f, first);
+	/* The frame's other buffers come with it, kept or dropped. */
+	if (sc->vs_mrg && reason != VTNET_RXE_SHORT &&
+	    reason != VTNET_RXE_NUM_BUFFERS) {
+		nbuf = h->vh_num_buffers;	/* checked, but read again */
+		if (nbuf > VTNET_RX_CHAIN_MAX)
+			nbuf = 1;
+		if (nbuf > 1 && (more = rx_chain_take(rxq, m, nbuf,
+		    starved)) == 0 && reason == VTNET_RXE_OK)
+			gsoe = VTNET_GSOE_CHAIN;
+	}
 	if (reason != VTNET_RXE_OK) {
 		rxq->vrx_drop_hdr[reason]++;
-		if (reason == VTNET_RXE_MERGED) {
-			/* The frame's other buffers go back with it. */
-			for (extra = 1; extra < h->vh_num_buffers; extra++) {
-				more = vq_get_used(&rxq->vrx_vq, &wlen);
-				if (more == NULL)
-					break;
-				rxq->vrx_posted--;
-				rx_repost(rxq, more);
-			}
-		}
-		return NULL;
+		goto drop;
 	}
-	flen = len - sc->vs_hdr_len;
+	gso = h->vh_gso_type != VTNET_HDR_GSO_NONE;
+	flen = first + more;
+	if (!gso && nbuf > 1) {
+		/* Only a device that rewrote its header gets here. */
+		rxq->vrx_drop_hdr[VTNET_RXE_MERGED]++;
+		goto drop;
+	}
+	if (gso && gsoe == VTNET_GSOE_OK) {
+		if (__atomic_load_n(&sc->vs_rx_badgso, __ATOMIC_RELAXED) != 0)
+			rx_gso_spoil(sc, (struct vtnet_hdr *)rb->rb_buf, f);
+		gsoe = vtnet_rx_gso_check(h, f, first, flen);
+	}
+	if (gsoe != VTNET_GSOE_OK) {
+		rxq->vrx_drop_gso[gsoe]++;
+		goto drop;
+	}
 	/*
-	 * Bigger than one tagged frame of our MTU, or of Ethernet's 1500 if
-	 * the device's MTU is smaller (a host that pads its MTU down still
-	 * sends standard frames: Linux's GOOD_PACKET_LEN rule).
+	 * Not GSO: one buffer (vtnet_rx_hdr_check), bigger than one tagged
+	 * frame of our MTU, or of Ethernet's 1500 if the device's MTU is
+	 * smaller (a host that pads its MTU down still sends standard
+	 * frames: Linux's GOOD_PACKET_LEN rule).
 	 */
-	if (flen > (sc->vs_mtu > VTNET_ETHERMTU ? sc->vs_mtu :
+	if (!gso && flen > (sc->vs_mtu > VTNET_ETHERMTU ? sc->vs_mtu :
 	    VTNET_ETHERMTU) + VTNET_ETHER_HDR_LEN + VTNET_VLAN_TAG_LEN) {
 		rxq->vrx_drop_oversize++;
-		return NULL;
+		goto drop;
 	}
-	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_NEEDS_CSUM)) {
-		if (!rx_complete_csum(rb->rb_buf + sc->vs_hdr_len, flen, h)) {
+	/*
+	 * A GSO frame's NEEDS_CSUM is left partial: the segment is for us
+	 * (nothing is forwarded), and summing 64 KiB again would cost what
+	 * the offload saves; it is marked CSUM_DATA_VALID like the others.
+	 */
+	if (!gso && sc->vs_guest_csum &&
+	    (h->vh_flags & VTNET_HDR_F_NEEDS_CSUM)) {
+		if (!rx_complete_csum(f, flen, h)) {
 			/* vtnet_rx_hdr_check() already refuses this. */
 			rxq->vrx_drop_hdr[VTNET_RXE_BAD_CSUM_OFFSET]++;
-			return NULL;
+			goto drop;
 		}
 		rxq->vrx_csum_completed++;
 	}
 	rxq->vrx_packets++;
 	rxq->vrx_bytes += flen;
+	if (gso) {
+		rxq->vrx_gso++;
+		rxq->vrx_gso_bytes += flen;
+		if (flen > rxq->vrx_gso_max)
+			rxq->vrx_gso_max = flen;
+	}
+	if (nbuf > 1) {
+		rxq->vrx_chains++;
+		rxq->vrx_chain_bufs += nbuf;
+	}
 	if (sc->vs_guest_csum && (h->vh_flags & VTNET_HDR_F_DATA_VALID))
 		rxq->vrx_csum_valid++;
 	if (sc->vs_hash && h->vh_hash_report != 0) {
@@ -438,14 +597,9 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 		hash = h->vh_hash_value;
 		type = h->vh_hash_report;
 	}
-	flow_note(rxq, rb->rb_buf + sc->vs_hdr_len, flen, hash, type);
+	flow_note(rxq, f, first, hash, type);
 	if (!if_is_up(&sc->vs_ifnet))
-		return NULL;
-	m = &rb->rb_mu.mu_m;
-	*m = (struct mbuf){ 0 };
-	m->m_flags = M_UPPER;
-	m->m_data = rb->rb_buf + sc->vs_hdr_len;
-	m->m_len = flen;
+		goto drop;
 	m->m_pkthdr.len = flen;
 	m->m_pkthdr.rxqueue = rxq->vrx_id;
 	if (type != 0) {
@@ -454,14 +608,17 @@ rx_frame(struct vtnet_rxq *rxq, struct vtnet_rxbuf *rb, uint32_t len)
 	}
 	/*
 	 * The device vouches for the L4 checksum (DATA_VALID), or the
-	 * sender left it to us (NEEDS_CSUM, completed above): either way the
-	 * upper layer need not verify it again.
+	 * sender left it to us (NEEDS_CSUM, completed above, or a GSO
+	 * frame's): either way the upper layer need not verify it again.
 	 */
 	if (sc->vs_guest_csum && (h->vh_flags &
 	    (VTNET_HDR_F_DATA_VALID | VTNET_HDR_F_NEEDS_CSUM)))
 		m->m_pkthdr.csum_flags = CSUM_DATA_VALID;
-	m->m_free = rxbuf_return;
 	return m;
+
+drop:
+	rx_chain_repost(rxq, m);
+	return NULL;
 }
 
 /* The queue's poller, on its CPU (see the file comment). */
@@ -486,7 +643,7 @@ vtnet_rx_poll(void *arg)
 			break;
 		if (--rxq->vrx_posted == 0)
 			starved = true;
-		if ((up[nup] = rx_frame(rxq, rb, len)) != NULL) {
+		if ((up[nup] = rx_frame(rxq, rb, len, &starved)) != NULL) {
 			nup++;
 			continue;
 		}

@@ -5,7 +5,8 @@
  *
  *   if_input -> netisr_dispatch_src(NETISR_ETHER, queue, m)
  *   ether  (SOURCE, direct: runs inline on the queue's CPU):
- *          runt (under the 14-byte header): dropped, counted
+ *          runt (under the 14-byte header in the first buffer of
+ *          the frame, net/netisr/mbuf.h): dropped, counted
  *          strips the header and demultiplexes by ethertype:
  *            0x0806 -> NETISR_ARP
  *            0x0800 -> NETISR_IP
@@ -80,6 +81,7 @@ ether_input(struct mbuf *m)
 	}
 	m->m_data = (uint8_t *)m->m_data + ETHER_HDR_LEN;
 	m->m_len -= ETHER_HDR_LEN;
+	m->m_pkthdr.len -= ETHER_HDR_LEN;	/* m_len <= pkthdr.len */
 	netisr_dispatch_src(proto, m->m_pkthdr.rxqueue, m);
 }
 

@@ -68,10 +68,17 @@
  * pbuf_custom over the driver's rx buffer (no copy): the pbuf_custom lives
  * in the mbuf's upper-layer scratch (m_upper(), net/netisr/mbuf.h), and
  * freeing the pbuf frees the mbuf, which returns the buffer to its queue.
- * When the interface says its ring is running low (if_rx_scarce(): lwIP
- * holds too many buffers, e.g. in TCP's out-of-order queue), or the mbuf
- * has no scratch, the frame is copied into a pool pbuf instead and the
- * buffer goes back at once.
+ * A frame over several buffers (an mbuf chain: a large TCP segment the
+ * device merged, GUEST_TSO) becomes a pbuf chain the same way, one
+ * pbuf_custom per buffer; lwIP takes a segment of up to 65,535 bytes
+ * (its u16 tot_len), and a chain over that, or whose lengths do not add
+ * up to m_pkthdr.len, is dropped (`no-pbuf`).  The checks below read the
+ * headers in the first buffer only (m_len) and compare the lengths the
+ * headers claim with the whole frame (m_pkthdr.len).  When the interface
+ * says its ring is running low (if_rx_scarce(): lwIP holds too many
+ * buffers, e.g. in TCP's out-of-order queue), or an mbuf has no scratch,
+ * the frame is copied into pool pbufs (a chain of them for a large
+ * segment) instead and every buffer goes back at once.
  *
  * Locking: every handler takes the core lock and checks its packet under
  * it.  The counters in lwipg_stats are written under the core lock.
@@ -191,21 +198,27 @@ arp_valid(struct mbuf *m)
 
 /*
  * Whether lwIP's tcp_parseopt, walking the options of the TCP segment at
- * tcp (len bytes), reads only inside them: it stops where it does, and
- * the one read it does not check first is an option's length byte.  A
- * header lwIP drops anyway (too short, bad data offset) passes.
+ * tcp (len bytes, avail of them in the first buffer), reads only inside
+ * them: it stops where it does, and the one read it does not check first
+ * is an option's length byte.  A header lwIP drops anyway (too short,
+ * bad data offset) passes; one not whole in the first buffer (a chain
+ * split inside it; the driver never makes one) is refused.
  */
 static bool
-tcp_opts_valid(const uint8_t *tcp, uint32_t len)
+tcp_opts_valid(const uint8_t *tcp, uint32_t len, uint32_t avail)
 {
 	uint32_t end, i, olen, want;
 	uint8_t kind;
 
 	if (len < TCP_HDR_MIN)
 		return true;
+	if (avail < TCP_HDR_MIN)
+		return false;	/* split across buffers: not looked at */
 	end = (uint32_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
 	if (end < TCP_HDR_MIN || end > len)
 		return true;
+	if (end > avail)
+		return false;	/* options split across buffers */
 	for (i = TCP_HDR_MIN; i < end; ) {
 		kind = tcp[i++];
 		if (kind == TCPOPT_EOL)
@@ -247,7 +260,7 @@ static bool
 ip4_valid(const struct lwipg_if *lif, struct mbuf *m)
 {
 	const uint8_t *ip = m->m_data;
-	uint32_t hlen, len;
+	uint32_t hlen, len, avail;
 
 	if (m->m_len < IP4_HDR_MIN)
 		return input_drop(m, &lwipg_stats.ls_ip_toosmall);
@@ -259,11 +272,12 @@ ip4_valid(const struct lwipg_if *lif, struct mbuf *m)
 	len = be16_at(ip + IP4_LEN_OFF);
 	if (len < hlen)
 		return input_drop(m, &lwipg_stats.ls_ip_badlen);
-	if (len > m->m_len)
+	if (len > m->m_pkthdr.len)
 		return input_drop(m, &lwipg_stats.ls_ip_tooshort);
+	avail = (len < m->m_len ? len : m->m_len) - hlen;
 	if (ip[IP4_PROTO_OFF] == IPPROTO_TCP_NUM &&
 	    (be16_at(ip + IP4_FRAG_OFF) & IP4_FRAG_MASK) == 0 &&
-	    !tcp_opts_valid(ip + hlen, len - hlen))
+	    !tcp_opts_valid(ip + hlen, len - hlen, avail))
 		return input_drop(m, &lwipg_stats.ls_tcp_badopt);
 	/*
 	 * lwIP 2.1.3's ip4_input reads a UDP packet's destination port (for
@@ -292,7 +306,7 @@ static bool
 ip6_valid(struct mbuf *m)
 {
 	const uint8_t *ip = m->m_data;
-	uint32_t off = IP6_HDR_LEN, end;
+	uint32_t off = IP6_HDR_LEN, end, avail;
 	bool frag = false;
 	uint8_t nxt;
 
@@ -301,14 +315,18 @@ ip6_valid(struct mbuf *m)
 	if ((ip[0] >> 4) != IP6_VERSION)
 		return input_drop(m, &lwipg_stats.ls_ip6_badvers);
 	end = IP6_HDR_LEN + be16_at(ip + IP6_PLEN_OFF);
-	if (end > m->m_len)
+	if (end > m->m_pkthdr.len)
 		return input_drop(m, &lwipg_stats.ls_ip6_tooshort);
+	/* The walk reads the first buffer only (the whole of a frame that
+	 * is one); an extension header split from it is refused. */
+	avail = end < m->m_len ? end : m->m_len;
 	for (nxt = ip[IP6_NXT_OFF]; off <= end; ) {
 		switch (nxt) {
 		case IP6_NXT_HOPOPTS:
 		case IP6_NXT_ROUTING:
 		case IP6_NXT_DSTOPTS:
-			if (end - off < IP6_EXT_MIN)
+			if (end - off < IP6_EXT_MIN || off > avail ||
+			    avail - off < IP6_EXT_MIN)
 				return input_drop(m,
 				    &lwipg_stats.ls_ip6_badext);
 			nxt = ip[off];
@@ -316,15 +334,21 @@ ip6_valid(struct mbuf *m)
 			break;
 		case IP6_NXT_FRAGMENT:
 			/* lwIP checks this one; later fragments end here. */
-			if (end - off < IP6_FRAG_HLEN || (be16_at(ip + off +
-			    IP6_FRAG_OFF_OFF) & IP6_FRAG_OFF_MASK) != 0)
+			if (end - off < IP6_FRAG_HLEN)
+				return true;
+			if (off > avail || avail - off < IP6_FRAG_HLEN)
+				return input_drop(m,
+				    &lwipg_stats.ls_ip6_badext);
+			if ((be16_at(ip + off + IP6_FRAG_OFF_OFF) &
+			    IP6_FRAG_OFF_MASK) != 0)
 				return true;
 			nxt = ip[off];
 			off += IP6_FRAG_HLEN;
 			frag = true;
 			break;
 		case IPPROTO_TCP_NUM:
-			if (!frag && !tcp_opts_valid(ip + off, end - off))
+			if (!frag && !tcp_opts_valid(ip + off, end - off,
+			    off < avail ? avail - off : 0))
 				return input_drop(m,
 				    &lwipg_stats.ls_tcp_badopt);
 			return true;
@@ -366,45 +390,94 @@ lwipg_rx_pbuf_mine(const struct pbuf *p)
 }
 
 /*
- * Wraps m as a pbuf: in place, or copied when buffers are scarce.  Core
- * lock held.  Returns NULL (m freed, counted) if no pbuf could be had.
+ * Copies m's chain into a pool pbuf chain and frees m (every buffer goes
+ * back).  PBUF_LINK, not PBUF_RAW: a reply may reuse this pbuf (UDP echo
+ * does), and ethernet_output must find room for the link header in front
+ * of the IP header.  Core lock held.  Returns NULL (counted) if the pool
+ * is empty.
+ */
+static struct pbuf *
+mbuf_copy_pbuf(struct mbuf *m, u16_t tot)
+{
+	struct pbuf *p;
+	struct mbuf *n;
+	u16_t off = 0;
+
+	p = pbuf_alloc(PBUF_LINK, tot, PBUF_POOL);
+	for (n = m; p != NULL && n != NULL && off < tot; n = n->m_next) {
+		u16_t len = (u16_t)(n->m_len < (u32_t)(tot - off) ? n->m_len :
+		    (u32_t)(tot - off));
+
+		if (pbuf_take_at(p, n->m_data, len, off) != ERR_OK) {
+			pbuf_free(p);
+			p = NULL;
+		}
+		off = (u16_t)(off + len);
+	}
+	m_freem(m);
+	if (p == NULL) {
+		lwipg_stats.ls_no_pbuf++;
+		LINK_STATS_INC(link.memerr);
+		LINK_STATS_INC(link.drop);
+	} else
+		lwipg_stats.ls_copied++;
+	return p;
+}
+
+/*
+ * Wraps m as a pbuf: in place, or copied when buffers are scarce.  A
+ * chain (a large segment over several rx buffers) becomes a pbuf chain,
+ * one pbuf_custom per buffer in that buffer's scratch, each freeing only
+ * its own buffer: the mbufs are unlinked first, since lwIP frees or
+ * trims the pbufs of a chain one by one (pbuf_realloc, the TCP queues).
+ * Core lock held.  Returns NULL (m freed, counted) if no pbuf could be
+ * had.
  */
 static struct pbuf *
 mbuf_to_pbuf(struct mbuf *m)
 {
 	struct pbuf_custom *pc;
-	struct pbuf *p;
+	struct pbuf *head = NULL, *prev = NULL, *p;
+	struct mbuf *n, *next;
+	uint32_t tot = 0;
+	bool upper = true;
 
 	LINK_STATS_INC(link.recv);
-	if (m->m_len > UINT16_MAX) {
+	for (n = m; n != NULL; n = n->m_next) {
+		if (n->m_len > UINT16_MAX || (n != m && n->m_len == 0))
+			break;
+		tot += n->m_len;
+		if (tot > UINT16_MAX)
+			break;
+		if (!(n->m_flags & M_UPPER))
+			upper = false;
+	}
+	if (n != NULL || tot != m->m_pkthdr.len) {
+		/* More than a pbuf holds, or a chain that does not add up. */
 		m_freem(m);
 		lwipg_stats.ls_no_pbuf++;
 		LINK_STATS_INC(link.drop);
 		return NULL;
 	}
-	if (!(m->m_flags & M_UPPER) || if_rx_scarce(m)) {
-		/*
-		 * PBUF_LINK, not PBUF_RAW: a reply may reuse this pbuf
-		 * (UDP echo does), and ethernet_output must find room for
-		 * the link header in front of the IP header.
-		 */
-		p = pbuf_alloc(PBUF_LINK, (u16_t)m->m_len, PBUF_POOL);
-		if (p != NULL)
-			pbuf_take(p, m->m_data, (u16_t)m->m_len);
-		m_freem(m);
-		if (p == NULL) {
-			lwipg_stats.ls_no_pbuf++;
-			LINK_STATS_INC(link.memerr);
-			LINK_STATS_INC(link.drop);
-		} else
-			lwipg_stats.ls_copied++;
-		return p;
+	if (!upper || if_rx_scarce(m))
+		return mbuf_copy_pbuf(m, (u16_t)tot);
+	for (n = m; n != NULL; n = next) {
+		next = n->m_next;
+		n->m_next = NULL;
+		pc = m_upper(n);
+		pc->custom_free_function = rx_pbuf_free;
+		p = pbuf_alloced_custom(PBUF_RAW, (u16_t)n->m_len, PBUF_REF, pc,
+		    n->m_data, (u16_t)n->m_len);
+		p->tot_len = (u16_t)tot;
+		tot -= n->m_len;
+		if (prev != NULL)
+			prev->next = p;
+		else
+			head = p;
+		prev = p;
 	}
-	pc = m_upper(m);
-	pc->custom_free_function = rx_pbuf_free;
 	lwipg_stats.ls_zero_copy++;
-	return pbuf_alloced_custom(PBUF_RAW, (u16_t)m->m_len, PBUF_REF, pc,
-	    m->m_data, (u16_t)m->m_len);
+	return head;
 }
 
 /*

@@ -14,6 +14,15 @@
  * handles a packet only if its protocol is enabled in that vnet, and runs
  * the handler with curvnet set to it (netisr.h).
  *
+ * Chains: a packet may span several buffers, linked by m_next (the
+ * first mbuf's m_pkthdr.len is the sum of every m_len; the others' packet
+ * headers are unused).  Every mbuf of a chain has its own m_free and
+ * owner, and m_freem() frees them all; a consumer that takes the chain
+ * apart (the lwIP glue wraps each buffer in its own pbuf) clears m_next
+ * first, so that freeing one frees only it.  Headers a layer parses lie
+ * in the first mbuf: a layer reads m_len bytes at m_data, and compares
+ * lengths the packet claims against m_pkthdr.len.
+ *
  * Upper-layer scratch: a producer may embed the mbuf as the first member
  * of a struct m_upper and set M_UPPER in m_flags.  The layer that owns
  * such an mbuf may then keep M_UPPER_LEN bytes of its own state there
@@ -71,6 +80,7 @@ _Static_assert(sizeof(struct m_pkthdr) == 16,
 
 struct mbuf {
 	struct mbuf	*m_nextpkt;	/* queue link, owned by the queue */
+	struct mbuf	*m_next;	/* next buffer of this packet */
 	void		*m_data;
 	uint32_t	m_len;
 	struct m_pkthdr	m_pkthdr;
@@ -103,11 +113,17 @@ m_from_upper(void *upper)
 	    offsetof(struct m_upper, mu_scratch)))->mu_m;
 }
 
+/* Frees every mbuf of m's chain (NULL is fine). */
 static inline void
 m_freem(struct mbuf *m)
 {
-	if (m != NULL && m->m_free != NULL)
-		m->m_free(m);
+	struct mbuf *next;
+
+	for (; m != NULL; m = next) {
+		next = m->m_next;	/* m_free may hand m to another CPU */
+		if (m->m_free != NULL)
+			m->m_free(m);
+	}
 }
 
 #endif /* NET_NETISR_MBUF_H */

@@ -43,6 +43,8 @@
 #define FUZZ_RX_OFF		16	/* frame offset in a buffer, see below */
 #define FUZZ_FRAME_MAX		(2048 - FUZZ_RX_OFF)	/* VTNET_RX_BUF_SIZE */
 #define FUZZ_TX_FRAME_MAX	1514	/* Ethernet header + the MTU */
+#define FUZZ_CHAIN_FRAME_MAX	(14 + 65536)	/* a split frame, at most:
+						   one byte past a pbuf */
 
 /* How one frame arrives (what the device's virtio_net_hdr said). */
 struct fuzz_rx {
@@ -51,6 +53,8 @@ struct fuzz_rx {
 	bool		fr_copy;	/* buffers scarce: the glue copies */
 	bool		fr_hashed;	/* the device reported a hash */
 	uint32_t	fr_hash;
+	uint32_t	fr_split;	/* a chain of fr_split-byte buffers (a
+					   merged frame), 0: one buffer */
 };
 
 /* fuzz_shim.c */

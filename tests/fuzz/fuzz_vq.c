@@ -28,7 +28,9 @@
  * queue.  Every header from an rx-like chain goes through
  * vtnet_rx_hdr_check(); when it accepts NEEDS_CSUM, the checksum is
  * completed as the rx path does, over an exact-size copy of the frame, so
- * AddressSanitizer reports an offset the check let through.  KASSERTs are
+ * AddressSanitizer reports an offset the check let through; when it
+ * accepts a GSO header (FZ_CF_TSO), vtnet_rx_gso_check() reads such a
+ * copy too.  KASSERTs are
  * on: any that fires on device input is a bug.
  *
  * Locking: none; libFuzzer runs one input at a time.
@@ -60,6 +62,7 @@
 #define FZ_CF_HASH	0x04
 #define FZ_CF_CSUM	0x08
 #define FZ_CF_MRG	0x10
+#define FZ_CF_TSO	0x20	/* GUEST_TSO4/6: GSO headers are checked */
 /* Chain-shape byte of the add ops: indirect, and segments - 1. */
 #define FZ_ADD_IND	0x80
 #define FZ_ADD_SEGS	0x7f
@@ -297,6 +300,41 @@ fz_complete_csum(const struct fz_req *q, uint32_t len,
 	free(f);
 }
 
+/*
+ * A GSO header the check accepted: vtnet_rx_gso_check() on an exact-size
+ * copy of the frame (this one buffer its first and only one), so that
+ * AddressSanitizer reports a read past it; what it accepts must hold
+ * what it promises (vtnet_hdr.h).
+ */
+static void
+fz_gso(const struct fz_req *q, uint32_t len, const struct vtnet_hdr *h)
+{
+	uint32_t flen = len - F.hdr_len, l3, dgram;
+	uint8_t *f = malloc(flen);
+	int rc;
+
+	if (f == NULL)
+		fz_fail("malloc");
+	fz_gather(q, F.hdr_len, len, f);
+	rc = vtnet_rx_gso_check(h, f, flen, flen);
+	if (rc < 0 || rc >= VTNET_GSOE_COUNT || vtnet_gsoe_name(rc) == NULL)
+		fz_fail("gso reason code");
+	if (rc == VTNET_GSOE_OK) {
+		if (h->vh_gso_type == VTNET_HDR_GSO_TCPV4) {
+			l3 = (uint32_t)(f[14] & 0x0f) * 4;
+			dgram = (uint32_t)f[16] << 8 | f[17];
+		} else {
+			l3 = 40;
+			dgram = 40 + ((uint32_t)f[18] << 8 | f[19]);
+		}
+		if (dgram != flen - VTNET_ETHER_HDR_LEN ||
+		    VTNET_ETHER_HDR_LEN + l3 + (uint32_t)(f[14 + l3 + 12] >>
+		    4) * 4 > flen || h->vh_hdr_len > flen)
+			fz_fail("gso frame accepted");
+	}
+	free(f);
+}
+
 /* The rx path's view of a returned rx-like buffer. */
 static void
 fz_rx(const struct fz_req *q, uint32_t len)
@@ -312,10 +350,15 @@ fz_rx(const struct fz_req *q, uint32_t len)
 		fz_fail("reason code");
 	if (rc != VTNET_RXE_OK)
 		return;
-	if (len < F.hdr_len + VTNET_ETHER_HDR_LEN || h.vh_gso_type != 0 ||
+	if (len < F.hdr_len + VTNET_ETHER_HDR_LEN ||
+	    (h.vh_gso_type != 0 && ((F.rxf & VTNET_RXH_GUEST_TSO4) == 0 ||
+	    (h.vh_gso_type != VTNET_HDR_GSO_TCPV4 &&
+	    h.vh_gso_type != VTNET_HDR_GSO_TCPV6))) ||
 	    (F.hdr_len == VTNET_HDR_LEN_HASH &&
 	    h.vh_hash_report > VTNET_HASH_REPORT_MAX))
 		fz_fail("header accepted");
+	if (h.vh_gso_type != 0)
+		fz_gso(q, len, &h);
 	if ((h.vh_flags & VTNET_HDR_F_NEEDS_CSUM) != 0) {
 		if ((F.rxf & VTNET_RXH_GUEST_CSUM) == 0)
 			fz_fail("NEEDS_CSUM accepted without GUEST_CSUM");
@@ -379,7 +422,9 @@ fz_setup(void)
 	F.returned = 0;
 	F.hdr_len = (cf & FZ_CF_HASH) ? VTNET_HDR_LEN_HASH : VTNET_HDR_LEN;
 	F.rxf = ((cf & FZ_CF_CSUM) ? VTNET_RXH_GUEST_CSUM : 0) |
-	    ((cf & FZ_CF_MRG) ? VTNET_RXH_MRG_RXBUF : 0);
+	    ((cf & FZ_CF_MRG) ? VTNET_RXH_MRG_RXBUF : 0) |
+	    ((cf & FZ_CF_TSO) ? VTNET_RXH_GUEST_TSO4 | VTNET_RXH_GUEST_TSO6 :
+	    0);
 	return (vq_init(&F.vq, (uint16_t)(1u << (sz % FZ_SIZES)), fz_desc,
 	    fz_avail, fz_used, fz_cookies, (cf & FZ_CF_EVENT) != 0,
 	    (cf & FZ_CF_INDIRECT) != 0));

@@ -7,8 +7,9 @@
  * Receive: a ring of FUZZ_RX_RING buffers laid out like the driver's
  * (struct m_upper first, M_UPPER set, so the glue's pbuf_custom lives in
  * the mbuf's scratch and m_freem() brings the buffer back here).
- * fuzz_vtnet_rx() copies a frame into a free buffer, fills the mbuf as
- * vtnet_rx.c's rx_frame() does and hands it to if_input(), once the
+ * fuzz_vtnet_rx() copies a frame into a free buffer (or, split, into a
+ * chain of them, as the driver chains a merged frame), fills the mbufs as
+ * vtnet_rx.c's rx_frame() does and hands them to if_input(), once the
  * stack has brought the interface up.  With
  * AddressSanitizer, everything in a buffer outside the frame is poisoned
  * while the stack holds it, and the whole buffer once it is back: a read
@@ -115,44 +116,74 @@ fuzz_rx_return(struct mbuf *m)
 	ASAN_POISON_MEMORY_REGION(fs->fs_buf, VTNET_RX_BUF_SIZE);
 }
 
-/*
- * Receives frame (len bytes, at most FUZZ_FRAME_MAX) as described by rx
- * and hands it to the stack.  Returns 0, or -ENOBUFS if every buffer is
- * held (the frame is dropped), or -ENODEV before the stack brought the
- * interface up.
- */
-int
-fuzz_vtnet_rx(const uint8_t *frame, size_t len, const struct fuzz_rx *rx)
+/* Takes a free buffer for n bytes of a frame, or NULL if none is. */
+static struct fuzz_rxslot *
+fuzz_rx_slot(const uint8_t *data, size_t n, const struct fuzz_rx *rx)
 {
 	struct fuzz_rxslot *fs = NULL;
 	struct mbuf *m;
 	unsigned i;
 
-	KASSERT(len <= FUZZ_FRAME_MAX, ("fuzz_vtnet_rx: %zu bytes", len));
-	if (!if_is_up(&fuzz_ifnet))
-		return -ENODEV;
 	for (i = 0; i < FUZZ_RX_RING && fs == NULL; i++) {
 		fs = &fuzz_rx_ring[(fuzz_rx_next + i) % FUZZ_RX_RING];
 		if (fs->fs_busy)
 			fs = NULL;
 	}
-	if (fs == NULL) {
-		fuzz_rx_ring_full++;
-		return -ENOBUFS;
-	}
+	if (fs == NULL)
+		return NULL;
 	fuzz_rx_next = (unsigned)(fs - fuzz_rx_ring + 1) % FUZZ_RX_RING;
 	fs->fs_busy = true;
 	fs->fs_copy = rx->fr_copy;
-	fs->fs_seq = fuzz_rx_count++;
+	fs->fs_seq = fuzz_rx_count;
 	fuzz_rx_busy++;
-	ASAN_UNPOISON_MEMORY_REGION(fs->fs_buf + FUZZ_RX_OFF, len);
-	memcpy(fs->fs_buf + FUZZ_RX_OFF, frame, len);
-
+	ASAN_UNPOISON_MEMORY_REGION(fs->fs_buf + FUZZ_RX_OFF, n);
+	memcpy(fs->fs_buf + FUZZ_RX_OFF, data, n);
 	m = &fs->fs_mu.mu_m;
 	*m = (struct mbuf){ 0 };
 	m->m_flags = M_UPPER;
 	m->m_data = fs->fs_buf + FUZZ_RX_OFF;
-	m->m_len = (uint32_t)len;
+	m->m_len = (uint32_t)n;
+	m->m_free = fuzz_rx_return;
+	m->m_owner = fs;
+	return fs;
+}
+
+/*
+ * Receives frame (len bytes: at most FUZZ_FRAME_MAX, or with fr_split
+ * FUZZ_CHAIN_FRAME_MAX in buffers of fr_split bytes, as the driver
+ * chains a merged frame) as described by rx and hands it to the stack.
+ * Returns 0, or -ENOBUFS if too few buffers are free (the frame is
+ * dropped), or -ENODEV before the stack brought the interface up.
+ */
+int
+fuzz_vtnet_rx(const uint8_t *frame, size_t len, const struct fuzz_rx *rx)
+{
+	size_t piece = rx->fr_split != 0 ? rx->fr_split : len, off, n;
+	struct mbuf *m = NULL, **tail = &m;
+	struct fuzz_rxslot *fs;
+	unsigned i, nbuf, nfree = 0;
+
+	KASSERT(rx->fr_split <= FUZZ_FRAME_MAX && (rx->fr_split != 0 ?
+	    len <= FUZZ_CHAIN_FRAME_MAX : len <= FUZZ_FRAME_MAX),
+	    ("fuzz_vtnet_rx: %zu bytes split %u", len, rx->fr_split));
+	if (!if_is_up(&fuzz_ifnet))
+		return -ENODEV;
+	nbuf = piece == 0 ? 1 : (unsigned)((len + piece - 1) / piece);
+	if (nbuf == 0)
+		nbuf = 1;
+	for (i = 0; i < FUZZ_RX_RING; i++)
+		nfree += !fuzz_rx_ring[i].fs_busy;
+	if (nfree < nbuf) {
+		fuzz_rx_ring_full++;
+		return -ENOBUFS;
+	}
+	for (i = 0, off = 0; i < nbuf; i++, off += n) {
+		n = len - off < piece ? len - off : piece;
+		fs = fuzz_rx_slot(frame + off, n, rx);
+		*tail = &fs->fs_mu.mu_m;
+		tail = &(*tail)->m_next;
+	}
+	fuzz_rx_count++;
 	m->m_pkthdr.len = (uint32_t)len;
 	m->m_pkthdr.rxqueue = (uint16_t)(rx->fr_queue % FUZZ_NQUEUES);
 	if (rx->fr_hashed) {
@@ -161,8 +192,6 @@ fuzz_vtnet_rx(const uint8_t *frame, size_t len, const struct fuzz_rx *rx)
 	}
 	if (rx->fr_csum_valid)
 		m->m_pkthdr.csum_flags = CSUM_DATA_VALID;
-	m->m_free = fuzz_rx_return;
-	m->m_owner = fs;
 	if_input(&fuzz_ifnet, m);
 	return 0;
 }
@@ -202,7 +231,7 @@ fuzz_vtnet_rx_dump_held(void)
 		fs = &fuzz_rx_ring[i];
 		if (!fs->fs_busy)
 			continue;
-		n = fs->fs_mu.mu_m.m_pkthdr.len;
+		n = fs->fs_mu.mu_m.m_len;
 		fprintf(stderr, "fuzz: held rx frame #%llu, %u bytes:",
 		    (unsigned long long)fs->fs_seq, n);
 		for (j = 0; j < n && j < FUZZ_DUMP_BYTES; j++)

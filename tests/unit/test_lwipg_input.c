@@ -666,6 +666,149 @@ START_TEST(test_tx_flowid)
 }
 END_TEST
 
+/* ---- chains: a frame over several rx buffers (a merged large segment) */
+
+#define CHAIN_DATA	8000	/* UDP bytes: several buffers, fragmented
+				   replies */
+#define CHAIN_SPLIT	1000	/* bytes per buffer */
+
+static uint8_t chain_frame[ETH_HLEN + IP4_HLEN + UDP_HLEN + CHAIN_DATA];
+
+/* A CHAIN_DATA-byte UDP datagram to the echo port, in chain_frame. */
+static size_t
+udp4_big(void)
+{
+	uint8_t small[FRAME_MAX];
+	size_t len = udp4(small, 0);
+
+	memcpy(chain_frame, small, len);
+	put16(chain_frame + ETH_HLEN + 2, IP4_HLEN + UDP_HLEN + CHAIN_DATA);
+	put16(chain_frame + ETH_HLEN + 10, 0);
+	put16(chain_frame + ETH_HLEN + 10,
+	    ip_csum(chain_frame + ETH_HLEN, IP4_HLEN));
+	put16(chain_frame + ETH_HLEN + IP4_HLEN + 4, UDP_HLEN + CHAIN_DATA);
+	memset(chain_frame + len, 0xa5, CHAIN_DATA);
+	return len + CHAIN_DATA;
+}
+
+/*
+ * Receives chain_frame in buffers of split bytes; lwIP must take it as
+ * one datagram (zero-copy, or copied when copy), echo it (fragmented),
+ * and give every buffer back.
+ */
+static void
+chain_accepted(size_t len, uint32_t split, bool copy)
+{
+	struct fuzz_rx r = { .fr_csum_valid = true, .fr_split = split,
+	    .fr_copy = copy };
+	uint64_t zc = lwipg_stats.ls_zero_copy, cp = lwipg_stats.ls_copied;
+	uint64_t tx = fuzz_vtnet_tx_frames();
+	uint32_t link = lwip_stats.link.recv, udp = lwip_stats.udp.recv;
+
+	ck_assert_int_eq(fuzz_vtnet_rx(chain_frame, len, &r), 0);
+	fuzz_stack_poll();
+	ck_assert_uint_eq(lwip_stats.link.recv, link + 1);
+	ck_assert_uint_eq(lwip_stats.udp.recv, udp + 1);
+	ck_assert_uint_eq(lwipg_stats.ls_zero_copy, zc + !copy);
+	ck_assert_uint_eq(lwipg_stats.ls_copied, cp + copy);
+	/* The echo: CHAIN_DATA bytes back, in MTU-sized fragments. */
+	ck_assert_uint_eq(fuzz_vtnet_tx_frames(),
+	    tx + (IP4_HLEN + UDP_HLEN + CHAIN_DATA + 1479) / 1480);
+	ck_assert_uint_eq(fuzz_vtnet_rx_held(), 0);
+}
+
+/* The peer asks for us, so lwIP knows its MAC for the echo. */
+static void
+chain_peer_arp(void)
+{
+	uint8_t f[FRAME_MAX];
+
+	arp_request(f);
+	rx(f, ETH_MIN_FRAME, false);
+}
+
+/* A chain becomes a pbuf chain, zero-copy; the buffers all come back. */
+START_TEST(test_chain_zero_copy)
+{
+	size_t len = udp4_big();
+
+	stack_up();
+	chain_peer_arp();
+	chain_accepted(len, CHAIN_SPLIT, false);
+	/* Uneven pieces, the last one a single byte. */
+	chain_accepted(len, (uint32_t)(len - 1) / 4, false);
+	chain_accepted(len, FUZZ_FRAME_MAX, false);
+}
+END_TEST
+
+/* Scarce buffers: the chain is copied into pool pbufs, every buffer
+ * goes back at once. */
+START_TEST(test_chain_copied)
+{
+	size_t len = udp4_big();
+
+	stack_up();
+	chain_peer_arp();
+	chain_accepted(len, CHAIN_SPLIT, true);
+	ck_assert_uint_eq(lwip_stats.memp[MEMP_PBUF_POOL]->used, 0);
+}
+END_TEST
+
+/*
+ * Headers split from the first buffer are refused, counted, never seen
+ * by lwIP: the IPv4 header, TCP options, an IPv6 extension header.
+ */
+START_TEST(test_chain_split_headers)
+{
+	static const uint8_t mss[] = { TCPOPT_MSS_KIND, 4, 0x05, 0xb4 };
+	size_t len = udp4_big(), tlen;
+	struct fuzz_rx r = { .fr_split = ETH_HLEN + IP4_HLEN - 1 };
+	uint64_t before = lwipg_stats.ls_ip_toosmall;
+	uint8_t f[FRAME_MAX];
+	struct seen s;
+
+	stack_up();
+	seen_take(&s);
+	ck_assert_int_eq(fuzz_vtnet_rx(chain_frame, len, &r), 0);
+	fuzz_stack_poll();
+	ck_assert_uint_eq(lwipg_stats.ls_ip_toosmall, before + 1);
+	assert_lwip_unseen(&s);
+
+	/* A SYN whose MSS option lies in the second buffer. */
+	tlen = tcp4_opts(f, mss, sizeof(mss));
+	r.fr_split = ETH_HLEN + IP4_HLEN + TCP_HLEN + 1;
+	before = lwipg_stats.ls_tcp_badopt;
+	seen_take(&s);
+	ck_assert_int_eq(fuzz_vtnet_rx(f, tlen, &r), 0);
+	fuzz_stack_poll();
+	ck_assert_uint_eq(lwipg_stats.ls_tcp_badopt, before + 1);
+	assert_lwip_unseen(&s);
+}
+END_TEST
+
+/* More than lwIP's u16 tot_len holds: dropped as no-pbuf. */
+START_TEST(test_chain_too_big)
+{
+	static uint8_t big[FUZZ_CHAIN_FRAME_MAX];
+	struct fuzz_rx r = { .fr_split = FUZZ_FRAME_MAX };
+	uint64_t before = lwipg_stats.ls_no_pbuf;
+	size_t len = udp4_big();
+
+	stack_up();
+	memcpy(big, chain_frame, len);
+	/* IP says 65535 bytes; the frame after Ethernet is one more. */
+	put16(big + ETH_HLEN + 2, 65535);
+	put16(big + ETH_HLEN + 10, 0);
+	put16(big + ETH_HLEN + 10, ip_csum(big + ETH_HLEN, IP4_HLEN));
+	put16(big + ETH_HLEN + IP4_HLEN + 4, 65535 - IP4_HLEN);
+	/* One more byte than a pbuf chain holds: dropped. */
+	ck_assert_int_eq(fuzz_vtnet_rx(big, sizeof(big), &r), 0);
+	fuzz_stack_poll();
+	ck_assert_uint_eq(lwipg_stats.ls_no_pbuf, before + 1);
+	ck_assert_uint_eq(fuzz_vtnet_rx_held(), 0);
+}
+END_TEST
+
 static Suite *
 lwipg_input_suite(void)
 {
@@ -691,6 +834,10 @@ lwipg_input_suite(void)
 	tcase_add_test(tc, test_tcp_persist_guard);
 	tcase_add_test(tc, test_netstat_line);
 	tcase_add_test(tc, test_tx_flowid);
+	tcase_add_test(tc, test_chain_zero_copy);
+	tcase_add_test(tc, test_chain_copied);
+	tcase_add_test(tc, test_chain_split_headers);
+	tcase_add_test(tc, test_chain_too_big);
 	suite_add_tcase(s, tc);
 	return s;
 }
