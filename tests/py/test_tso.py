@@ -15,8 +15,10 @@ Proves, with the offloads on (the default):
 - `iperf3 -R -P 4` (the guest sends on 4 streams) exits 0, its JSON's
   sum_sent (what the guest reports) is the guest's tx-bytes and the
   client received data; TSO frames moved again;
-and with `virtio_net.offload=0`: no HOST_TSO in the feature line, the
-same echo check passes, and no TSO frame is counted.
+and over IPv6 (ip6=fd00:1::15/64, test_tso_ip6): the same echo check
+with GSO_TCPV6 frames, counted the same way.  With
+`virtio_net.offload=0`: no HOST_TSO in the feature line, the same echo
+check passes, and no TSO frame is counted.
 """
 
 import hashlib
@@ -26,10 +28,14 @@ import re
 import socket
 import sys
 import threading
+import time
 
 import pytest
 
 GUEST_IP = "10.0.2.15"
+GUEST_IP6 = "fd00:1::15"
+HOST_IP6_CIDR = "fd00:1::2/64"
+DAD_TIMEOUT = 10.0
 HOST_CIDR = "10.0.2.2/24"
 MEM = "128M"
 CONNS = 4
@@ -46,9 +52,9 @@ DRV_TSO_RE = re.compile(r"^vtnet0: tx tso (\d+) segments (\d+) refused "
 I3_BYTES_RE = re.compile(r"^iperf3: rx-bytes (\d+) tx-bytes (\d+)$", re.M)
 
 
-def _one(i, results):
+def _one(i, results, addr):
     data = os.urandom(BYTES)
-    s = socket.create_connection((GUEST_IP, 7), timeout=60)
+    s = socket.create_connection((addr, 7), timeout=60)
     got = hashlib.sha256()
     n = 0
 
@@ -69,9 +75,9 @@ def _one(i, results):
     results[i] = n == BYTES and got.digest() == hashlib.sha256(data).digest()
 
 
-def client_main():
+def client_main(addr):
     results = [False] * CONNS
-    threads = [threading.Thread(target=_one, args=(i, results))
+    threads = [threading.Thread(target=_one, args=(i, results, addr))
                for i in range(CONNS)]
     for t in threads:
         t.start()
@@ -104,9 +110,9 @@ def tso_counters(con):
             int(drv.group(2)), int(drv.group(3)))
 
 
-def echo(netns):
+def echo(netns, addr=GUEST_IP):
     rc, out, err = netns.call([sys.executable, os.path.abspath(__file__),
-                               "client"], timeout=CLIENT_TIMEOUT + 60)
+                               "client", addr], timeout=CLIENT_TIMEOUT + 60)
     assert rc == 0 and "tso-echo: %d of %d identical" % (CONNS, CONNS) in out, (
         out, err)
 
@@ -145,6 +151,28 @@ def test_tso(qemu, netns, record_property):
 
 
 @pytest.mark.requires_tap
+def test_tso_ip6(qemu, netns6, record_property):
+    netns6.add_host_addr(HOST_CIDR)
+    netns6.add_host_addr6(HOST_IP6_CIDR)
+    con = qemu(machine="pc", mem=MEM, smp=2, prefix=netns6.prefix(),
+               cmdline="ip6=%s/64" % GUEST_IP6,
+               extra=netns6.virtio_net_args(2, rss=True))
+    netns6.wait_ipv6_ready()
+    want = "vtnet0: inet6 %s/64 preferred" % GUEST_IP6
+    deadline = time.monotonic() + DAD_TIMEOUT
+    while want not in con.run("ifconfig"):
+        assert time.monotonic() < deadline, "guest address not preferred"
+        time.sleep(0.5)
+    t0 = tso_counters(con)
+    echo(netns6, GUEST_IP6)
+    d = [b - a for a, b in zip(t0, tso_counters(con))]
+    print("tso ip6 after echo: %s" % d)
+    record_property("echo6", d)
+    assert d[0] > 0 and d[0] == d[2] and d[1] == d[3] and d[4] == 0, d
+    assert con.alive()
+
+
+@pytest.mark.requires_tap
 def test_tso_off(qemu, netns):
     con = boot(qemu, netns, cmdline="virtio_net.offload=0")
     feats = features(con)
@@ -155,5 +183,5 @@ def test_tso_off(qemu, netns):
     assert con.alive()
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["client"]:
-    sys.exit(client_main())
+if __name__ == "__main__" and sys.argv[1:2] == ["client"]:
+    sys.exit(client_main(sys.argv[2]))
