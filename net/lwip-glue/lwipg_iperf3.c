@@ -178,7 +178,7 @@ i3_test_finish(struct tcp_pcb *cur, bool hard, uint64_t *counter)
 			cur_aborted = true;
 		c->ic_kind = I3_FREE;
 	}
-	lwipg_i3_udp_reset();
+	lwipg_i3_udp_stop();
 	(*counter)++;
 	if (counter == &lwipg_i3_stats.is_aborted)
 		printk("iperf3: test %lu aborted in phase %s\n",

@@ -213,6 +213,7 @@ void	lwipg_i3_say(const char *fmt, ...) __attribute__((format(printf, 1,
 int	lwipg_i3_udp_init(void);
 void	lwipg_i3_udp_start(void);
 void	lwipg_i3_udp_end(void);
+void	lwipg_i3_udp_stop(void);
 void	lwipg_i3_udp_reset(void);
 size_t	lwipg_i3_udp_results(char *buf, size_t size, size_t n,
 	    const char **sep, uint64_t run_us);

@@ -309,6 +309,7 @@ i3_params(void)
 	i3->it_nstreams = 0;
 	i3->it_nsenders = 0;
 	i3->it_sent = 0;
+	lwipg_i3_udp_reset();	/* the last test's streams */
 	i3->it_phase = I3_STREAMS;
 	return lwipg_i3_ctrl_state(I3_CREATE_STREAMS);
 }

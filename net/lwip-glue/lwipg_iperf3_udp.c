@@ -17,7 +17,8 @@
  * client numbers from 1.  What we receive in the run is accounted for by
  * lwipg_udpstat.c: iperf3's loss (us_errors), out-of-order count, highest
  * number and jitter.  A datagram of a stream after its run is counted
- * late; one of no stream, or too short for its header, stray.
+ * late (until the next test begins); one of no stream, or too short for
+ * its header, stray.
  *
  * Our sending streams are paced by the guest's timer: an lwIP timeout of
  * IPERF3_PACE_MS, which runs every timer pass (each CALLOUT_HZ tick),
@@ -290,15 +291,26 @@ lwipg_i3_udp_end(void)
 		}
 }
 
-/* The test is over (or aborted): its streams are forgotten. */
+/*
+ * The test is over (or aborted): the pacer stops.  Its streams are kept,
+ * so that their datagrams still on the way count as late, until the next
+ * test's parameters arrive (lwipg_i3_udp_reset).
+ */
+void
+lwipg_i3_udp_stop(void)
+{
+	if (i3->it_pacing)
+		sys_untimeout(i3u_pace, NULL);
+	i3->it_pacing = false;
+}
+
+/* A new test: the last one's streams are forgotten. */
 void
 lwipg_i3_udp_reset(void)
 {
 	struct i3_udp *u;
 
-	if (i3->it_pacing)
-		sys_untimeout(i3u_pace, NULL);
-	i3->it_pacing = false;
+	lwipg_i3_udp_stop();
 	I3U_FOREACH(u)
 		u->iu_used = false;
 }
