@@ -5,7 +5,7 @@
 Usage: bench.py [--quick] [--guests linux,unisr] [--smp 1,2,4] [--reps 3]
                 [--seconds 5] [--flood 3] [--pings 500] [--mem 256]
                 [--footprint-res 1] [--foot-seconds 3] [--no-footprint]
-                [--out DIR] [--tag NAME] | --replot RUN.json
+                [--prof] [--out DIR] [--tag NAME] | --replot RUN.json
 
 For every repetition, every -smp value (queues = CPUs, RSS on above one)
 and every guest, interleaved (Linux 1, unisr 1, Linux 2, ...), it creates
@@ -52,6 +52,9 @@ TOOLS_SRC = os.path.join(TOP, "bench", "tools")
 TOOL_CFLAGS = ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread"]
 UDP_PACED_PPS = 20000
 CONN_WORKERS = (1, 8)
+# The TCP runs: key, streams, reverse (the guest sends).
+PROF_TCP = (("tcp_h2g", 1, False), ("tcp_g2h", 1, True),
+            ("tcp_h2g_p4", 4, False), ("tcp_g2h_p4", 4, True))
 FOOT_PINGS = 20
 FOOT_IPERF_S = 3
 FOOT_MAX_MIB = 256
@@ -104,14 +107,23 @@ def pin_neighbour(ns):
             "dev", ns.tap, "nud", "permanent"])
 
 
+def profiled(guest, boot, a, fn, *args, **kw):
+    """fn's result; with --prof, plus the guest's cycle breakdown over it
+    ("prof"), for guests that have one."""
+    on = a.prof and guest.prof_start(boot)
+    res = fn(*args, **kw)
+    if on:
+        res["prof"] = guest.prof_read(boot)
+    return res
+
+
 def measure(guest, ns, boot, a):
     s = a.seconds
     cell = {}
     cell["latency"] = mx.latency(ns, a.flood, a.pings)
-    cell["tcp_h2g"] = mx.iperf3(ns, boot, s)
-    cell["tcp_g2h"] = mx.iperf3(ns, boot, s, reverse=True)
-    cell["tcp_h2g_p4"] = mx.iperf3(ns, boot, s, streams=4)
-    cell["tcp_g2h_p4"] = mx.iperf3(ns, boot, s, streams=4, reverse=True)
+    for key, streams, rev in PROF_TCP:
+        cell[key] = profiled(guest, boot, a, mx.iperf3, ns, boot, s,
+                             streams=streams, reverse=rev)
     cell["iperf2_h2g"] = mx.iperf2(ns, boot, s)
     for w in CONN_WORKERS:
         cell["conn_w%d" % w] = mx.connrate(ns, boot, s, w)
@@ -218,6 +230,10 @@ def parse_args(argv):
     p.add_argument("--mem", type=int, default=256)
     p.add_argument("--footprint-res", type=int, default=None)
     p.add_argument("--no-footprint", action="store_true")
+    p.add_argument("--prof", action="store_true",
+                   help="also record unisr's cycles per data-path stage "
+                   "over each TCP run (`prof`; costs a TSC read per "
+                   "stage, so throughput runs without it)")
     p.add_argument("--out", default=RESULTS)
     p.add_argument("--tag", default="")
     p.add_argument("--replot", metavar="JSON",

@@ -130,6 +130,44 @@ class Guest:
         """Entry to ready as the guest itself measured it, or None."""
         return None
 
+    def prof_start(self, boot):
+        """Starts the guest's cycle accounting; False if it has none."""
+        return False
+
+    def prof_read(self, boot):
+        """Stops it and returns its figures (a dict), or None."""
+        return None
+
+
+PROF_FRAMES_RE = re.compile(r"^prof: rx frames (\d+) bytes (\d+) tx frames "
+                            r"(\d+) bytes (\d+)$")
+PROF_BUSY_RE = re.compile(r"^prof: busy cycles (\d+) per-frame (\d+) "
+                          r"per-kib (\d+)$")
+PROF_STAGE_RE = re.compile(r"^prof: ([a-z-]+) cycles (\d+) calls (\d+) "
+                           r"per-frame (\d+) share ([\d.]+)%$")
+
+
+def parse_prof(lines):
+    """`prof` output as {"rx_frames": .., "busy_per_frame": ..,
+    "stages": {name: {"cycles", "calls", "per_frame", "share"}}}."""
+    res = {"stages": {}}
+    for ln in lines:
+        m = PROF_FRAMES_RE.match(ln)
+        if m:
+            for k, v in zip(("rx_frames", "rx_bytes", "tx_frames",
+                             "tx_bytes"), m.groups()):
+                res[k] = int(v)
+        m = PROF_BUSY_RE.match(ln)
+        if m:
+            res["busy_cycles"], res["busy_per_frame"], res["busy_per_kib"] = (
+                int(x) for x in m.groups())
+        m = PROF_STAGE_RE.match(ln)
+        if m:
+            res["stages"][m.group(1)] = {
+                "cycles": int(m.group(2)), "calls": int(m.group(3)),
+                "per_frame": int(m.group(4)), "share": float(m.group(5))}
+    return res if "busy_cycles" in res else None
+
 
 class Unisr(Guest):
     name = "unisr"
@@ -154,6 +192,13 @@ class Unisr(Guest):
         except Exception as e:          # a wedged guest is a finding
             lines.append("counters unavailable: %s" % str(e)[:200])
         return lines
+
+    def prof_start(self, boot):
+        return "prof: on" in boot.con.run("prof on", uc.CMD_TIMEOUT)
+
+    def prof_read(self, boot):
+        boot.con.run("prof off", uc.CMD_TIMEOUT)
+        return parse_prof(boot.con.run("prof", uc.CMD_TIMEOUT))
 
     def own_boot_s(self, boot):
         m = OWN_BOOT_RE.search(boot.con.text)

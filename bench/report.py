@@ -210,7 +210,49 @@ def markdown(doc):
         lines.append("| %s | %s %s | %s | %s |" % (
             label, "≤" if op == "le" else "≥", want, shown, verdict))
     lines.append("")
+    lines += prof_markdown(doc)
     return "\n".join(lines)
+
+
+PROF_RUNS = ("tcp_h2g", "tcp_g2h", "tcp_h2g_p4", "tcp_g2h_p4")
+PROF_STAGES = ("rx-driver", "stack", "tx-driver", "tx-done", "timers",
+               "other")
+
+
+def prof_markdown(doc):
+    """The `--prof` table: unisr's busy cycles per frame (rx + tx frames,
+    one virtqueue operation each) over each TCP run, split by stage;
+    medians over the repetitions.  Empty without --prof."""
+    rows = []
+    for smp in doc["settings"]["smp"]:
+        for key in PROF_RUNS:
+            label = {k: lbl for k, lbl, _, _ in METRICS}.get(key, key)
+            profs = [c[key]["prof"] for c in doc["cells"]
+                     if c["guest"] == "unisr" and c["smp"] == smp and
+                     isinstance(c.get(key), dict) and c[key].get("prof")]
+            if not profs:
+                continue
+
+            def med(f):
+                v = sorted(f(p) for p in profs)
+                return v[len(v) // 2]
+            cells = ["%d" % med(lambda p, st=st: p["stages"].get(
+                st, {}).get("per_frame", 0)) for st in PROF_STAGES]
+            rows.append("| %s | %d | %d / %d | %d | %d | %s |" % (
+                label, smp, med(lambda p: p["rx_frames"]),
+                med(lambda p: p["tx_frames"]),
+                med(lambda p: p["busy_per_frame"]),
+                med(lambda p: p["busy_per_kib"]), " | ".join(cells)))
+    if not rows:
+        return []
+    return ["## unisr: guest cycles per frame, by stage (`prof`)", "",
+            "Busy TSC cycles of all CPUs over the run divided by the frames "
+            "moved (rx + tx; a GSO frame is one), and per KiB of frame "
+            "bytes; medians.", "",
+            "| run | -smp | frames rx / tx | busy/frame | busy/KiB | %s |"
+            % " | ".join(PROF_STAGES),
+            "|---|---:|---:|---:|---:|%s" % ("---:|" * len(PROF_STAGES))] + \
+        rows + [""]
 
 
 def _gnuplot(script):

@@ -54,6 +54,7 @@
 #include "kernel/kassert.h"
 #include "kernel/kmem.h"
 #include "kernel/panic.h"
+#include "kernel/prof.h"
 #include "kernel/shell.h"
 
 struct smp_call_async {
@@ -251,9 +252,11 @@ coreloop_poll_once(void)
 		did = true;
 	}
 	pc->pc_poll_depth--;
+	prof_enter(PROF_TIMERS);
 	if (callout_run(&pc->pc_callouts,
 	    __atomic_load_n(&pc->pc_ticks, __ATOMIC_RELAXED)) > 0)
 		did = true;
+	prof_leave();
 	return did;
 }
 

@@ -26,6 +26,7 @@
 #include "kernel/kernel.h"
 #include "kernel/netisr_kern.h"
 #include "kernel/percpu.h"
+#include "kernel/prof.h"
 #include "net/netisr/netisr.h"
 #include "net/netisr/netisr_plat.h"
 
@@ -96,7 +97,12 @@ netisr_plat_curvnet_swap(unsigned vnet)
 static bool
 netisr_kern_poll(void *arg)
 {
-	return netisr_poll((unsigned)(uintptr_t)arg);
+	bool more;
+
+	prof_enter(PROF_STACK);
+	more = netisr_poll((unsigned)(uintptr_t)arg);
+	prof_leave();
+	return more;
 }
 
 static unsigned

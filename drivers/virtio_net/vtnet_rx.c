@@ -45,6 +45,7 @@
 #include "kernel/kmem.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
+#include "kernel/prof.h"
 
 #define ETHERTYPE_IPV4		0x0800
 #define ETHER_TYPE_OFF		12
@@ -621,6 +622,20 @@ drop:
 	return NULL;
 }
 
+/* The bytes of the frames handed up, for `prof` (only while it is on). */
+static uint64_t
+rx_bytes(struct mbuf *const *up, int nup)
+{
+	uint64_t bytes = 0;
+	int i;
+
+	if (!prof_self()->pr_on)
+		return 0;
+	for (i = 0; i < nup; i++)
+		bytes += up[i]->m_pkthdr.len;
+	return bytes;
+}
+
 /* The queue's poller, on its CPU (see the file comment). */
 bool
 vtnet_rx_poll(void *arg)
@@ -632,8 +647,9 @@ vtnet_rx_poll(void *arg)
 	struct ifnet *ifp = &rxq->vrx_sc->vs_ifnet;
 	int n, nup = 0, i;
 	uint32_t len;
-	bool posted, starved = false;
+	bool posted, more, starved = false;
 
+	prof_enter(PROF_RX_DRIVER);
 	rxq->vrx_polls++;
 	vq_intr_disable(vq);
 	posted = rx_take_returns(rxq) > 0;
@@ -668,11 +684,14 @@ vtnet_rx_poll(void *arg)
 		rxq->vrx_was_starved = false;
 		rx_doorbell_all(rxq->vrx_sc);
 	}
+	prof_rx((uint64_t)n, rx_bytes(up, nup));
+	prof_enter(PROF_STACK);
 	for (i = 0; i < nup; i++)
 		if_input(ifp, up[i]);
-	if (n == VTNET_RX_BUDGET)
-		return true;
-	return vq_intr_enable(vq);
+	prof_leave();
+	more = n == VTNET_RX_BUDGET || vq_intr_enable(vq);
+	prof_leave();
+	return more;
 }
 
 static const char *

@@ -49,6 +49,7 @@
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
 #include "kernel/libc.h"
+#include "kernel/prof.h"
 #include "net/netisr/rss.h"
 
 #define VTNET_TX_DONE_BATCH	32
@@ -135,9 +136,13 @@ tx_run_done(const struct vtnet_tx_done *done, unsigned n)
 {
 	unsigned i;
 
+	if (n == 0)
+		return;
+	prof_enter(PROF_TX_DONE);
 	for (i = 0; i < n; i++)
 		if (done[i].td_fn != NULL)
 			done[i].td_fn(done[i].td_arg);
+	prof_leave();
 }
 
 static void
@@ -262,12 +267,14 @@ vtnet_tx_poll(void *arg)
 	struct vtnet_txq *txq = arg;
 	unsigned n;
 
+	prof_enter(PROF_TX_DRIVER);
 	do {
 		spinlock_lock(&txq->vtx_lock);
 		n = tx_reclaim(txq, done);
 		spinlock_unlock(&txq->vtx_lock);
 		tx_run_done(done, n);
 	} while (n == VTNET_TX_DONE_BATCH);
+	prof_leave();
 	return false;
 }
 
@@ -388,6 +395,7 @@ vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
 	slot->vts_arg = arg;
 	txq->vtx_packets++;
 	txq->vtx_bytes += len;
+	prof_tx(1, len);
 	if (vq_kick_prepare(&txq->vtx_vq)) {
 		if (txq->vtx_lose_kicks > 0) {
 			txq->vtx_lose_kicks--;	/* `vtnet losekick` */
@@ -406,6 +414,11 @@ vtnet_if_transmit(struct ifnet *ifp, const struct if_seg *segs,
     unsigned nsegs, const struct if_tx_csum *csum, uint32_t flowid,
     if_tx_done_fn *done, void *arg)
 {
-	return vtnet_transmit(ifp->if_softc, segs, nsegs, csum, flowid, done,
+	int err;
+
+	prof_enter(PROF_TX_DRIVER);
+	err = vtnet_transmit(ifp->if_softc, segs, nsegs, csum, flowid, done,
 	    arg);
+	prof_leave();
+	return err;
 }
