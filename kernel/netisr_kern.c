@@ -207,18 +207,18 @@ netisr_netstat_Q(void)
 	}
 	printk("\nWorkstreams:\n");
 	printk("WSID CPU   Name     Len WMark   Disp'd  HDisp'd   QDrops   "
-	    "Queued  Handled   Purged\n");
+	    "Queued  Handled   Purged  Batches\n");
 	for (w = 0; w < netisr_get_cpucount(); w++) {
 		for (p = 1; p < NETISR_MAXPROT; p++) {
 			if (!netisr_proto_info(p, &pi))
 				continue;
 			netisr_work_stats(w, p, &ws);
 			printk("%4u %3u   %-6s %5lu %5lu %8lu %8lu %8lu %8lu "
-			    "%8lu %8lu\n", w, netisr_get_cpuid(w),
+			    "%8lu %8lu %8lu\n", w, netisr_get_cpuid(w),
 			    pi.npi_name, ws.nws_len, ws.nws_watermark,
 			    ws.nws_dispatched, ws.nws_hybrid_dispatched,
 			    ws.nws_qdrops, ws.nws_queued, ws.nws_handled,
-			    ws.nws_purged);
+			    ws.nws_purged, ws.nws_batches);
 		}
 	}
 }

@@ -10,9 +10,9 @@
  * then re-arms the interrupt and re-checks the used ring, so a frame that
  * raced the re-arm is polled at once instead of being stranded.
  *
- * Frames are delivered in place (no copy) to the interface layer,
- * if_input(&sc->vs_ifnet, m), once the stack has brought the interface up
- * (if_is_up); before that, delivery is a counting sink.  Either way each
+ * Frames are delivered in place (no copy) to the interface layer, all of
+ * a poll's at once after its refills and doorbell (if_input_batch), once
+ * the stack has brought the interface up (if_is_up); before that, delivery is a counting sink.  Either way each
  * IPv4 TCP/UDP flow is recorded: its queue, the device's hash and hash
  * type, and a frame count (`vtnet flows`).  The mbuf carries the stack's
  * scratch (struct m_upper, M_UPPER) and a lend budget
@@ -645,7 +645,7 @@ vtnet_rx_poll(void *arg)
 	struct mbuf *up[VTNET_RX_BUDGET];
 	struct vtnet_rxbuf *rb;
 	struct ifnet *ifp = &rxq->vrx_sc->vs_ifnet;
-	int n, nup = 0, i;
+	int n, nup = 0;
 	uint32_t len;
 	bool posted, more, starved = false;
 
@@ -686,8 +686,8 @@ vtnet_rx_poll(void *arg)
 	}
 	prof_rx((uint64_t)n, rx_bytes(up, nup));
 	prof_enter(PROF_STACK);
-	for (i = 0; i < nup; i++)
-		if_input(ifp, up[i]);
+	if (nup != 0)
+		if_input_batch(ifp, up, (unsigned)nup);
 	prof_leave();
 	more = n == VTNET_RX_BUDGET || vq_intr_enable(vq);
 	prof_leave();

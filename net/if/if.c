@@ -104,6 +104,27 @@ if_input(struct ifnet *ifp, struct mbuf *m)
 		__atomic_fetch_add(&ifp->if_iqdrops, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * A driver's poll: n received frames of one queue, handed up together
+ * (netisr_dispatch_batch: the Ethernet layer demultiplexes them all, and
+ * each protocol gets its frames at once).  Takes ownership of every
+ * frame; ms[] is scratch.  Called on the queue's CPU.
+ */
+void
+if_input_batch(struct ifnet *ifp, struct mbuf **ms, unsigned n)
+{
+	unsigned i, dropped;
+
+	for (i = 0; i < n; i++) {
+		ms[i]->m_pkthdr.rcvif = ifp->if_index;
+		ms[i]->m_pkthdr.vnet = ifp->if_vnet;
+	}
+	dropped = netisr_dispatch_batch(NETISR_ETHER,
+	    n != 0 ? ms[0]->m_pkthdr.rxqueue : 0, ms, n);
+	if (dropped != 0)
+		__atomic_fetch_add(&ifp->if_iqdrops, dropped, __ATOMIC_RELAXED);
+}
+
 /* The driver saw the carrier go up or down (on its link poller's CPU). */
 void
 if_link_state_change(struct ifnet *ifp, bool up)

@@ -8,7 +8,8 @@
  * if_attach(), which gives it an index (1, 2, ...).  From then on the
  * calls go one way each:
  *
- *   driver -> if:     if_input(ifp, m) for every received frame, and
+ *   driver -> if:     if_input_batch(ifp, ms, n) for a poll's received
+ *                     frames (if_input(ifp, m) for one), and
  *                     if_link_state_change(ifp, up) from its link poller;
  *   stack  -> if:     ifnet_byindex(), ifnet_foreach(), if_up(),
  *                     if_set_link_handler() (one handler, the stack's),
@@ -138,6 +139,7 @@ void	if_up(struct ifnet *ifp);
 
 /* if.c: the driver's calls. */
 void	if_input(struct ifnet *ifp, struct mbuf *m);
+void	if_input_batch(struct ifnet *ifp, struct mbuf **ms, unsigned n);
 void	if_link_state_change(struct ifnet *ifp, bool up);
 
 /* if.c: the stack's calls. */

@@ -70,6 +70,9 @@ struct mbuf;
 void	lwipg_arp_input(struct mbuf *m);
 void	lwipg_ip_input(struct mbuf *m);
 void	lwipg_ip6_input(struct mbuf *m);
+void	lwipg_arp_input_batch(struct mbuf **ms, unsigned n);
+void	lwipg_ip_input_batch(struct mbuf **ms, unsigned n);
+void	lwipg_ip6_input_batch(struct mbuf **ms, unsigned n);
 void	lwipg_link_changed(struct ifnet *ifp, bool up);
 
 /* The shell commands' bodies (net/stack/ registers the commands). */
@@ -129,6 +132,9 @@ struct lwipg_stats {
 	uint64_t	ls_tso_segments;	/* the segments they carried */
 	uint64_t	ls_tso_single;		/* gathered alone: sent as is */
 	uint64_t	ls_tso_no_batch;	/* no batch free: sent alone */
+	uint64_t	ls_in_batches;		/* batch-handler calls */
+	uint64_t	ls_in_batched;		/* the packets they carried */
+	uint64_t	ls_in_batch_max;	/* the largest */
 };
 extern struct lwipg_stats lwipg_stats;
 

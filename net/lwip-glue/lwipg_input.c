@@ -498,30 +498,28 @@ input_if(struct mbuf *m)
 	return lif;
 }
 
-void
-lwipg_arp_input(struct mbuf *m)
+/* The handlers' bodies, core lock held. */
+static void
+arp_input_locked(struct mbuf *m)
 {
 	struct lwipg_if *lif;
 	struct pbuf *p;
 
-	lwipg_core_lock();
 	if ((lif = input_if(m)) != NULL && arp_valid(m)) {
 		if (lwipg_arp_conflict(lif, m->m_data, m->m_len))
 			m_freem(m);		/* counted, logged once */
 		else if ((p = mbuf_to_pbuf(m)) != NULL)
 			etharp_input(p, &lif->lif_netif);
 	}
-	lwipg_core_unlock();
 }
 
-void
-lwipg_ip_input(struct mbuf *m)
+static void
+ip_input_locked(struct mbuf *m)
 {
 	struct lwipg_if *lif;
 	struct pbuf *p;
 	bool trusted, tcp;
 
-	lwipg_core_lock();
 	if ((lif = input_if(m)) != NULL && ip4_valid(lif, m)) {
 		tcp = ((const uint8_t *)m->m_data)[IP4_PROTO_OFF] ==
 		    IPPROTO_TCP_NUM;
@@ -534,18 +532,16 @@ lwipg_ip_input(struct mbuf *m)
 		if (tcp)
 			tcp_persist_guard();
 	}
-	lwipg_core_unlock();
 }
 
-void
-lwipg_ip6_input(struct mbuf *m)
+static void
+ip6_input_locked(struct mbuf *m)
 {
 	struct lwipg_if *lif;
 	struct pbuf *p;
 	bool trusted, tcp;
 	uint8_t nxt;
 
-	lwipg_core_lock();
 	if ((lif = input_if(m)) != NULL && ip6_valid(m)) {
 		/* TCP, or extension headers that may lead to it. */
 		nxt = ((const uint8_t *)m->m_data)[IP6_NXT_OFF];
@@ -559,5 +555,66 @@ lwipg_ip6_input(struct mbuf *m)
 		if (tcp)
 			tcp_persist_guard();
 	}
+}
+
+/*
+ * n packets under one hold of the core lock: what lwIP sends in reply
+ * (ACKs, echoed data, the segments an ACK releases) is coalesced by
+ * lwipg_tso.c across the whole batch and leaves when the lock drops.
+ */
+static void
+input_batch(void (*fn)(struct mbuf *), struct mbuf **ms, unsigned n)
+{
+	unsigned i;
+
+	lwipg_core_lock();
+	lwipg_stats.ls_in_batches++;
+	lwipg_stats.ls_in_batched += n;
+	if (n > lwipg_stats.ls_in_batch_max)
+		lwipg_stats.ls_in_batch_max = n;
+	for (i = 0; i < n; i++)
+		fn(ms[i]);
 	lwipg_core_unlock();
+}
+
+void
+lwipg_arp_input(struct mbuf *m)
+{
+	lwipg_core_lock();
+	arp_input_locked(m);
+	lwipg_core_unlock();
+}
+
+void
+lwipg_ip_input(struct mbuf *m)
+{
+	lwipg_core_lock();
+	ip_input_locked(m);
+	lwipg_core_unlock();
+}
+
+void
+lwipg_ip6_input(struct mbuf *m)
+{
+	lwipg_core_lock();
+	ip6_input_locked(m);
+	lwipg_core_unlock();
+}
+
+void
+lwipg_arp_input_batch(struct mbuf **ms, unsigned n)
+{
+	input_batch(arp_input_locked, ms, n);
+}
+
+void
+lwipg_ip_input_batch(struct mbuf **ms, unsigned n)
+{
+	input_batch(ip_input_locked, ms, n);
+}
+
+void
+lwipg_ip6_input_batch(struct mbuf **ms, unsigned n)
+{
+	input_batch(ip6_input_locked, ms, n);
 }

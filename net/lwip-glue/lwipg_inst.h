@@ -55,6 +55,10 @@ struct lwipg_inst {
 	void	(*li_arp_input)(struct mbuf *m);
 	void	(*li_ip_input)(struct mbuf *m);
 	void	(*li_ip6_input)(struct mbuf *m);
+	/* The same for n packets at once, under one core lock hold. */
+	void	(*li_arp_input_batch)(struct mbuf **ms, unsigned n);
+	void	(*li_ip_input_batch)(struct mbuf **ms, unsigned n);
+	void	(*li_ip6_input_batch)(struct mbuf **ms, unsigned n);
 	/* ifp's carrier changed (the driver's link poller). */
 	void	(*li_link_changed)(struct ifnet *ifp, bool up);
 	/* "A.B.C.D/N" or "none": ifp's IPv4 address. */

@@ -223,6 +223,9 @@ lwipg_print_stats(void)
 	printk("lwip: tso frames %lu segments %lu single %lu no-batch %lu\n",
 	    sn.sn_glue.ls_tso_frames, sn.sn_glue.ls_tso_segments,
 	    sn.sn_glue.ls_tso_single, sn.sn_glue.ls_tso_no_batch);
+	printk("lwip: input batches %lu packets %lu largest %lu\n",
+	    sn.sn_glue.ls_in_batches, sn.sn_glue.ls_in_batched,
+	    sn.sn_glue.ls_in_batch_max);
 	printk("netisr: unregistered-protocol drops %lu\n", sn.sn_unreg_drops);
 	for (i = 0; i < LWIPG_NPROTOS; i++) {
 		const struct stats_proto *p = &sn.sn_proto[i];

@@ -47,6 +47,12 @@
  * computing it with m2flow when the packet has none; SOURCE (and every
  * fallback) uses nws_array[(ifindex + source) % count].
  *
+ * Batches: netisr_dispatch_batch() hands a driver's poll to the protocol
+ * at once: one lock acquisition and at most one wake-up per target CPU
+ * when queued, one call of the batch handler (nh_handler_batch) per run
+ * of one vnet's packets when direct.  The worker calls the batch handler
+ * too, NETISR_RUN_CHUNK packets at a time.
+ *
  * Registration, limits, counters and tunables are in netisr_ctl.c.
  *
  * Locking: see netisr_var.h.
@@ -57,6 +63,12 @@
 #include "kernel/kassert.h"
 #include "net/netisr/netisr_plat.h"
 #include "net/netisr/netisr_var.h"
+
+/*
+ * The worker hands a queue's packets to a batch handler this many at a
+ * time (an on-stack array; a pass takes up to NETISR_BATCH_CAP).
+ */
+#define NETISR_RUN_CHUNK	64
 
 struct netisr_workstream netisr_ws[NETISR_MAXCPU];
 unsigned netisr_ncpus;
@@ -121,6 +133,7 @@ netisr_init(const struct netisr_config *cfg)
 			nw->nw_qlimit = 0;
 			nw->nw_queued = nw->nw_qdrops = nw->nw_dispatched = 0;
 			nw->nw_hybrid_dispatched = nw->nw_handled = 0;
+			nw->nw_batches = 0;
 			nw->nw_purged = 0;
 			netisr_vnet_counts_clear(i, p);
 		}
@@ -272,6 +285,34 @@ run_handler(netisr_handler_t *h, struct mbuf *m)
 	CURVNET_SET(m->m_pkthdr.vnet);
 	h(m);
 	CURVNET_RESTORE();
+}
+
+/*
+ * Runs n packets through proto's handlers on this CPU (cpu), counted in
+ * nw (handled; the caller counts how they got here): the batch handler
+ * once per run of packets of one vnet, or the handler once per packet.
+ */
+static void
+run_handlers(struct netisr_work *nw, netisr_handler_t *h,
+    netisr_batch_handler_t *hb, struct mbuf **ms, unsigned n)
+{
+	unsigned i, j;
+
+	netisr_owner_add(&nw->nw_handled, n);
+	if (hb == NULL) {
+		for (i = 0; i < n; i++)
+			run_handler(h, ms[i]);
+		return;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n &&
+		    ms[j]->m_pkthdr.vnet == ms[i]->m_pkthdr.vnet; j++)
+			;
+		netisr_owner_add(&nw->nw_batches, 1);
+		CURVNET_SET(ms[i]->m_pkthdr.vnet);
+		hb(&ms[i], j - i);
+		CURVNET_RESTORE();
+	}
 }
 
 /*
@@ -460,7 +501,10 @@ queue_workstream_list(unsigned cpu, unsigned proto, struct mbuf *first,
  * in turn would, except that packets queued for the same workstream are
  * appended with one lock acquisition (a driver's poll hands its whole
  * batch over at once).  Order is kept per target CPU, and so per flow.
- * Returns the number of packets dropped.
+ * Under direct dispatch the admitted packets run here together, through
+ * the protocol's batch handler if it has one.  ms[] is scratch: its
+ * contents are undefined on return.  Returns the number of packets
+ * dropped.
  */
 unsigned
 netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
@@ -468,6 +512,8 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 {
 	struct mbuf *head[NETISR_MAXCPU], *tail[NETISR_MAXCPU], *m;
 	unsigned cnt[NETISR_MAXCPU], policy, cur, cpu, i, dropped = 0;
+	unsigned ndirect = 0;
+	netisr_batch_handler_t *hb;
 	netisr_handler_t *h;
 	struct netisr_proto *np;
 	uint64_t vnets;
@@ -485,10 +531,31 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 	}
 	np = &netisr_proto[proto];
 	h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
+	hb = np->np_handler_batch;
 	vnets = netisr_vnets_of(np);
 	policy = np->np_dispatch != NETISR_DISPATCH_DEFAULT ? np->np_dispatch :
 	    __atomic_load_n(&netisr_dispatch_policy, __ATOMIC_ACQUIRE);
 	cur = netisr_plat_curcpu();
+	if (policy == NETISR_DISPATCH_DIRECT) {
+		/* Admitted packets, compacted in order, run here at once. */
+		struct netisr_work *nw = &netisr_ws[cur].nws_work[proto];
+
+		for (i = 0; i < n; i++) {
+			if (ms[i] == NULL)
+				continue;
+			if (vnet_admit(vnets, proto, ms[i]) != 0)
+				dropped++;
+			else
+				ms[ndirect++] = ms[i];
+		}
+		if (ndirect == 0)
+			return dropped;
+		netisr_owner_add(&nw->nw_dispatched, ndirect);
+		netisr_depth_enter(cur);
+		run_handlers(nw, h, hb, ms, ndirect);
+		netisr_depth_leave(cur);
+		return dropped;
+	}
 	for (cpu = 0; cpu < netisr_ncpus; cpu++) {
 		head[cpu] = tail[cpu] = NULL;
 		cnt[cpu] = 0;
@@ -499,16 +566,6 @@ netisr_dispatch_batch(unsigned proto, uintptr_t source, struct mbuf **ms,
 			continue;
 		if (vnet_admit(vnets, proto, m) != 0) {
 			dropped++;
-			continue;
-		}
-		if (policy == NETISR_DISPATCH_DIRECT) {
-			struct netisr_work *nw = &netisr_ws[cur].nws_work[proto];
-
-			netisr_owner_add(&nw->nw_dispatched, 1);
-			netisr_owner_add(&nw->nw_handled, 1);
-			netisr_depth_enter(cur);
-			run_handler(h, m);
-			netisr_depth_leave(cur);
 			continue;
 		}
 		m = select_cpuid(np, policy, source, m, &cpu);
@@ -552,8 +609,9 @@ bool
 netisr_poll_packets(unsigned cpu)
 {
 	struct netisr_workstream *nws = &netisr_ws[cpu];
-	struct mbuf *batch, *m, *next, *last;
-	unsigned proto, n, purged, ran = 0;
+	struct mbuf *batch, *m, *next, *last, *run[NETISR_RUN_CHUNK];
+	unsigned proto, n, purged, k, ran = 0;
+	netisr_batch_handler_t *hb;
 	netisr_handler_t *h;
 	uint64_t vnets;
 	bool more;
@@ -606,14 +664,19 @@ netisr_poll_packets(unsigned cpu)
 		h = __atomic_load_n(&np->np_handler, __ATOMIC_ACQUIRE);
 		KASSERT(h != NULL, ("%s: cpu %u: proto %u queued without a "
 		    "handler", __func__, cpu, proto));
+		hb = np->np_handler_batch;
 		vnets = netisr_vnets_of(np);
-		for (m = batch, purged = 0; m != NULL; m = next) {
+		for (m = batch, purged = 0, k = 0; m != NULL; m = next) {
 			next = m->m_nextpkt;
 			m->m_nextpkt = NULL;
 			if (h == NULL) {
 				m_freem(m);
 			} else if (netisr_vnet_in(vnets, m->m_pkthdr.vnet)) {
-				run_handler(h, m);
+				run[k++] = m;
+				if (k == NETISR_RUN_CHUNK) {
+					run_handlers(nw, h, hb, run, k);
+					k = 0;
+				}
 			} else {
 				netisr_count_vnet(cpu, m->m_pkthdr.vnet, proto,
 				    true);
@@ -621,8 +684,9 @@ netisr_poll_packets(unsigned cpu)
 				purged++;
 			}
 		}
+		if (k != 0)
+			run_handlers(nw, h, hb, run, k);
 		if (h != NULL) {
-			netisr_owner_add(&nw->nw_handled, n - purged);
 			if (purged != 0)
 				__atomic_fetch_add(&nw->nw_purged, purged,
 				    __ATOMIC_RELAXED);

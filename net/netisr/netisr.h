@@ -75,6 +75,15 @@ _Static_assert(NETISR_MAXVNETS >= 1 && NETISR_MAXVNETS <= 64,
     "NETISR_MAXVNETS must be 1 to 64");
 
 typedef void netisr_handler_t(struct mbuf *m);
+/*
+ * A batch handler (optional, nh_handler_batch): called instead of
+ * nh_handler with n >= 1 packets of one vnet, in their order, when
+ * netisr_dispatch_batch() runs them directly or the worker drains a
+ * queue; it takes ownership of all n.  Lets a protocol pay its per-call
+ * costs (a lock, a flush) once per batch.  ms[] is the caller's and is
+ * not kept.
+ */
+typedef void netisr_batch_handler_t(struct mbuf **ms, unsigned n);
 typedef struct mbuf *netisr_m2flow_t(struct mbuf *m, uintptr_t source);
 typedef struct mbuf *netisr_m2cpuid_t(struct mbuf *m, uintptr_t source,
     unsigned *cpuid);
@@ -83,6 +92,7 @@ typedef void netisr_drainedcpu_t(unsigned cpuid);
 struct netisr_handler {
 	const char		*nh_name;
 	netisr_handler_t	*nh_handler;
+	netisr_batch_handler_t	*nh_handler_batch;	/* optional */
 	netisr_m2flow_t		*nh_m2flow;
 	netisr_m2cpuid_t	*nh_m2cpuid;
 	netisr_drainedcpu_t	*nh_drainedcpu;
@@ -199,7 +209,7 @@ bool	 netisr_poll(unsigned cpu);
 struct netisr_proto_info {
 	char		npi_name[NETISR_NAME_MAX + 1];
 	unsigned	npi_proto, npi_qlimit, npi_policy, npi_dispatch;
-	bool		npi_m2flow, npi_m2cpuid, npi_drainedcpu;
+	bool		npi_m2flow, npi_m2cpuid, npi_drainedcpu, npi_batch;
 };
 /*
  * Per protocol and CPU: dispatched + hybrid_dispatched + queued = handled
@@ -209,6 +219,7 @@ struct netisr_work_stats {
 	uint64_t	nws_len, nws_watermark, nws_dispatched;
 	uint64_t	nws_hybrid_dispatched, nws_qdrops, nws_queued;
 	uint64_t	nws_handled, nws_purged;
+	uint64_t	nws_batches;	/* batch-handler calls (handled in) */
 };
 bool	netisr_proto_info(unsigned proto, struct netisr_proto_info *out);
 void	netisr_work_stats(unsigned wsid, unsigned proto,

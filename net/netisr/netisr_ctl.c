@@ -120,6 +120,7 @@ netisr_register(const struct netisr_handler *nhp)
 	}
 	np = &netisr_proto[nhp->nh_proto];
 	np->np_name = nhp->nh_name;
+	np->np_handler_batch = nhp->nh_handler_batch;
 	np->np_m2flow = nhp->nh_m2flow;
 	np->np_m2cpuid = nhp->nh_m2cpuid;
 	np->np_drainedcpu = nhp->nh_drainedcpu;
@@ -193,6 +194,7 @@ netisr_unregister(const struct netisr_handler *nhp)
 		nw->nw_len = nw->nw_watermark = nw->nw_qlimit = 0;
 		nw->nw_queued = nw->nw_dispatched = 0;
 		nw->nw_hybrid_dispatched = nw->nw_handled = 0;
+		nw->nw_batches = 0;
 		__atomic_store_n(&nw->nw_qdrops, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&nw->nw_purged, 0, __ATOMIC_RELAXED);
 		netisr_vnet_counts_clear(i, proto);
@@ -394,6 +396,7 @@ netisr_proto_info(unsigned proto, struct netisr_proto_info *out)
 	out->npi_m2flow = np->np_m2flow != NULL;
 	out->npi_m2cpuid = np->np_m2cpuid != NULL;
 	out->npi_drainedcpu = np->np_drainedcpu != NULL;
+	out->npi_batch = np->np_handler_batch != NULL;
 	return true;
 }
 
@@ -421,4 +424,5 @@ netisr_work_stats(unsigned wsid, unsigned proto, struct netisr_work_stats *out)
 	out->nws_hybrid_dispatched = __atomic_load_n(
 	    &nw->nw_hybrid_dispatched, __ATOMIC_RELAXED);
 	out->nws_handled = __atomic_load_n(&nw->nw_handled, __ATOMIC_RELAXED);
+	out->nws_batches = __atomic_load_n(&nw->nw_batches, __ATOMIC_RELAXED);
 }

@@ -47,6 +47,7 @@
 struct netisr_proto {
 	const char		*np_name;
 	netisr_handler_t	*np_handler;
+	netisr_batch_handler_t	*np_handler_batch; /* set before np_handler */
 	netisr_m2flow_t		*np_m2flow;
 	netisr_m2cpuid_t	*np_m2cpuid;
 	netisr_drainedcpu_t	*np_drainedcpu;
@@ -68,6 +69,7 @@ struct netisr_work {
 	uint64_t	nw_hybrid_dispatched;
 	uint64_t	nw_handled;
 	uint64_t	nw_purged;	/* queued, freed: vnet disabled */
+	uint64_t	nw_batches;	/* batch-handler calls (owner CPU) */
 };
 
 /* One CPU's count of one (vnet, protocol)'s packets freed unhandled. */

@@ -13,8 +13,9 @@
  *                           today; one instance per (vnet, CPU) later
  *                           changes only this function and the table
  *   stack_init()            registers ARP, IP and IPv6 with netisr once
- *                           (enabled in vnet 0), with handlers that call
- *                           the instance of curvnet, and the interface
+ *                           (enabled in vnet 0), with handlers (single
+ *                           and batch) that call the instance of curvnet,
+ *                           and the interface
  *                           layer's link handler
  *   stack_attach()          gives an interface to vnet k: starts copy k
  *                           the first time (and enables the protocols in
@@ -121,13 +122,61 @@ stack_ip6_input(struct mbuf *m)
 		li->li_ip6_input(m);
 }
 
+/*
+ * The batch handlers: n packets of curvnet (netisr runs a batch handler
+ * per vnet), to its instance under one hold of its core lock.
+ */
+static const struct lwipg_inst *
+stack_cur_batch(struct mbuf **ms, unsigned n)
+{
+	const struct lwipg_inst *li = stack_inst(curvnet, netisr_plat_curcpu());
+	unsigned i;
+
+	if (li == NULL) {
+		__atomic_fetch_add(&stack_noinst, n, __ATOMIC_RELAXED);
+		for (i = 0; i < n; i++)
+			m_freem(ms[i]);
+	}
+	return li;
+}
+
+static void
+stack_arp_input_batch(struct mbuf **ms, unsigned n)
+{
+	const struct lwipg_inst *li = stack_cur_batch(ms, n);
+
+	if (li != NULL)
+		li->li_arp_input_batch(ms, n);
+}
+
+static void
+stack_ip_input_batch(struct mbuf **ms, unsigned n)
+{
+	const struct lwipg_inst *li = stack_cur_batch(ms, n);
+
+	if (li != NULL)
+		li->li_ip_input_batch(ms, n);
+}
+
+static void
+stack_ip6_input_batch(struct mbuf **ms, unsigned n)
+{
+	const struct lwipg_inst *li = stack_cur_batch(ms, n);
+
+	if (li != NULL)
+		li->li_ip6_input_batch(ms, n);
+}
+
 static const struct netisr_handler stack_handlers[] = {
 	{ .nh_name = "arp", .nh_handler = stack_arp_input,
+	  .nh_handler_batch = stack_arp_input_batch,
 	  .nh_proto = NETISR_ARP, .nh_policy = NETISR_POLICY_SOURCE },
 	{ .nh_name = "ip", .nh_handler = stack_ip_input,
+	  .nh_handler_batch = stack_ip_input_batch,
 	  .nh_m2flow = netisr_m2flow_ipv4, .nh_proto = NETISR_IP,
 	  .nh_policy = NETISR_POLICY_FLOW },
 	{ .nh_name = "ip6", .nh_handler = stack_ip6_input,
+	  .nh_handler_batch = stack_ip6_input_batch,
 	  .nh_m2flow = netisr_m2flow_ipv6, .nh_proto = NETISR_IPV6,
 	  .nh_policy = NETISR_POLICY_FLOW },
 };

@@ -123,7 +123,7 @@ def netstat_i(con):
 
 
 WS_KEYS = ("wsid", "cpu", "name", "len", "wmark", "disp", "hdisp",
-           "qdrops", "queued", "handled", "purged")
+           "qdrops", "queued", "handled", "purged", "batches")
 
 
 def workstreams(con):

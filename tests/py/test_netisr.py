@@ -18,8 +18,9 @@ CONFIG_ROWS = ("Thread count", "Default queue limit", "Dispatch policy",
                "Threads bound to CPUs")
 PROTO_HDR = "Name   Proto QLimit Policy Dispatch Flags"
 WS_HDR_RE = re.compile(r"^WSID\s+CPU\s+Name\s+Len\s+WMark\s+Disp'd\s+"
-                       r"HDisp'd\s+QDrops\s+Queued\s+Handled\s+Purged$")
-WS_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\S+)" + r"\s+(\d+)" * 8 + r"$")
+                       r"HDisp'd\s+QDrops\s+Queued\s+Handled\s+Purged\s+"
+                       r"Batches$")
+WS_ROW_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\S+)" + r"\s+(\d+)" * 9 + r"$")
 PROTO_ROW_RE = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+([CDF-]{3})$")
 
 

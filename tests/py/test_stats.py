@@ -84,7 +84,8 @@ GLUE_RE = re.compile(r"^lwip: glue tx-csum-offload (\d+) tx-csum-unparsed "
 UNREG_RE = re.compile(r"^netisr: unregistered-protocol drops (\d+)$")
 ECHO_HELD_RE = re.compile(r"^lwip: echo held (\d+)$")
 # The glue's named drops and guards: "lwip: rx-drop k n k n ...".
-KV_LINE_RE = re.compile(r"^lwip: (rx-drop|guard|core-lock|instance|stack|ether|tso)"
+KV_LINE_RE = re.compile(r"^lwip: (rx-drop|guard|core-lock|instance|stack|ether|tso|"
+                        r"input)"
                         r"((?: [a-z0-9-]+ \d+)+)$")
 ASSERT_RE = re.compile(r"^lwip: assertions (\d+) core-lock-checks (\d+)$")
 MEM_RE = re.compile(r"^lwip: (mem|memp) (\w+) avail (\d+) used (\d+) "

@@ -11,4 +11,5 @@ test_netisr_SRCS := tests/unit/test_netisr.c tests/unit/test_netisr_msg.c \
 test_netisr_stress_SRCS := tests/unit/test_netisr_stress.c \
 	$(NETISR_CORE_SRCS)
 UNIT_TESTS += test_netisr_batch
-test_netisr_batch_SRCS := tests/unit/test_netisr_batch.c $(NETISR_CORE_SRCS)
+test_netisr_batch_SRCS := tests/unit/test_netisr_batch.c $(NETISR_CORE_SRCS) \
+	net/netisr/netisr_vnet.c
