@@ -21,7 +21,7 @@ jsons=("$("$out/bench_toeplitz" --json)")
 if [ -f "$top/bench/bench_netisr.c" ]; then
 	"$cc" "${flags[@]}" "$top/bench/bench_netisr.c" \
 	    "$top/tests/unit/netisr_host.c" "$top/net/netisr/netisr.c" \
-	    "$top/net/netisr/netisr_ctl.c" \
+	    "$top/net/netisr/netisr_ctl.c" "$top/net/netisr/netisr_worker.c" \
 	    "$top/net/netisr/netmsg.c" "$top/net/netisr/rss.c" \
 	    "$top/kernel/printf.c" -o "$out/bench_netisr"
 	jsons+=("$("$out/bench_netisr" --json)")

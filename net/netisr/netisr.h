@@ -92,7 +92,6 @@ typedef void netisr_drainedcpu_t(unsigned cpuid);
 struct netisr_handler {
 	const char		*nh_name;
 	netisr_handler_t	*nh_handler;
-	netisr_batch_handler_t	*nh_handler_batch;	/* optional */
 	netisr_m2flow_t		*nh_m2flow;
 	netisr_m2cpuid_t	*nh_m2cpuid;
 	netisr_drainedcpu_t	*nh_drainedcpu;
@@ -100,6 +99,7 @@ struct netisr_handler {
 	unsigned		nh_qlimit;	/* 0: the default */
 	unsigned		nh_policy;
 	unsigned		nh_dispatch;
+	netisr_batch_handler_t	*nh_handler_batch;	/* optional */
 };
 
 /* Boot configuration (the command line's net.isr.* keys). */

@@ -121,6 +121,8 @@ struct netisr_proto *proto_of(const struct netisr_handler *nhp);
 
 bool	netisr_poll_packets(unsigned cpu);
 bool	netisr_all_idle(void);
+void	netisr_run_handlers(struct netisr_work *nw, netisr_handler_t *h,
+	    netisr_batch_handler_t *hb, struct mbuf **ms, unsigned n);
 void	netmsg_run_queue(unsigned cpu);
 void	netmsg_init_cpu(unsigned cpu);
 int	netisr_barrier_enter(bool drain);

@@ -23,6 +23,7 @@ HOST_STACK_SRCS := tests/fuzz/fuzz_shim.c tests/fuzz/fuzz_vtnet.c \
 	$(filter-out net/lwip-glue/lwipg_sys.c,$(wildcard net/lwip-glue/*.c)) \
 	$(wildcard net/if/*.c) net/net_init.c net/stack/stack.c \
 	net/netisr/netisr.c net/netisr/netisr_ctl.c net/netisr/netmsg.c \
+	net/netisr/netisr_worker.c \
 	net/netisr/netisr_vnet.c \
 	net/netisr/rss.c net/netisr/netisr_flow.c net/netisr/toeplitz.c \
 	tests/unit/netisr_host.c kernel/printf.c kernel/cmdline.c \

@@ -4,6 +4,7 @@
 UNIT_TESTS += test_netisr test_netisr_stress
 UNIT_TSAN_TESTS += test_netisr test_netisr_stress
 NETISR_CORE_SRCS := tests/unit/netisr_host.c net/netisr/netisr.c \
+	net/netisr/netisr_worker.c \
 	net/netisr/netisr_ctl.c \
 	net/netisr/netmsg.c net/netisr/rss.c kernel/printf.c
 test_netisr_SRCS := tests/unit/test_netisr.c tests/unit/test_netisr_msg.c \

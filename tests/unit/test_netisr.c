@@ -505,7 +505,7 @@ struct reg_case {
 };
 
 /* A handler: name, handler, m2flow, m2cpuid, proto, policy, dispatch. */
-#define NH(n, h, f, c, p, pol, d)	{ n, h, f, c, NULL, p, 0, pol, d }
+#define NH(n, h, f, c, p, pol, d)	{ n, h, f, c, NULL, p, 0, pol, d, NULL }
 #define H	t_handler
 #define M2F	t_m2flow
 #define M2C	t_m2cpuid
