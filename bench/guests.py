@@ -182,10 +182,18 @@ class Unisr(Guest):
     def image_files(self):
         return [self.kernel]
 
+    @staticmethod
+    def _at_prompt(boot):
+        """Consumes the boot's first prompt once; commands then run from
+        one prompt to the next."""
+        if not getattr(boot, "at_prompt", False):
+            boot.con.wait_prompt(uc.CMD_TIMEOUT)
+            boot.at_prompt = True
+
     def counters(self, boot):
         lines = []
         try:
-            boot.con.wait_prompt(uc.CMD_TIMEOUT)
+            self._at_prompt(boot)
             for cmd in ("netstat -i", "vtnet rings", "netstat -Q",
                         "netstat -s", "cpus"):
                 lines += ["> " + cmd] + boot.con.run(cmd, 30)
@@ -194,6 +202,7 @@ class Unisr(Guest):
         return lines
 
     def prof_start(self, boot):
+        self._at_prompt(boot)
         return "prof: on" in boot.con.run("prof on", uc.CMD_TIMEOUT)
 
     def prof_read(self, boot):

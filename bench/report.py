@@ -227,6 +227,7 @@ def prof_markdown(doc):
     for smp in doc["settings"]["smp"]:
         for key in PROF_RUNS:
             label = {k: lbl for k, lbl, _, _ in METRICS}.get(key, key)
+            label = label.replace(" (Mbit/s)", "")
             profs = [c[key]["prof"] for c in doc["cells"]
                      if c["guest"] == "unisr" and c["smp"] == smp and
                      isinstance(c.get(key), dict) and c[key].get("prof")]

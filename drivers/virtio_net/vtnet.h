@@ -81,6 +81,7 @@
 #define VTNET_RSS_KEY_LEN	40
 #define VTNET_FLOWS_PER_QUEUE	256
 #define VTNET_RX_SCARCE_DIV	4	/* copy below a quarter of the ring */
+#define VTNET_RX_POLL_RING_DIV	2	/* a poll hands up half the ring at most */
 /* Health state by queue: rx k at 2k, tx k at 2k+1, control last. */
 #define VTNET_HEALTH_NQ		(2 * VTNET_MAX_QUEUES + 1)
 
@@ -202,6 +203,7 @@ struct vtnet_rxq {
 	uint64_t		vrx_intrs, vrx_polls, vrx_refills;
 	uint64_t		vrx_intr_misrouted; /* taken on another CPU */
 	uint32_t		vrx_lent_hwm;	/* most buffers lent at once */
+	uint64_t		vrx_poll_capped; /* polls cut at half the ring */
 	uint64_t		vrx_csum_valid, vrx_hashed;
 	uint64_t		vrx_flows_untracked;
 	uint64_t		vrx_flow_probes; /* flow table slots looked at */

@@ -213,8 +213,9 @@ vtnet_rings_print(struct vtnet_softc *sc)
 		    r->vrx_posted, vq->vq_intr_off, r->vrx_starved,
 		    r->vrx_wd_kicks);
 		printk("rx%u: kicks %lu suppressed %lu misrouted-intrs %lu "
-		    "lent-hwm %u\n", q, vq->vq_kicks, vq->vq_kicks_suppressed,
-		    r->vrx_intr_misrouted, r->vrx_lent_hwm);
+		    "lent-hwm %u polls-capped %lu\n", q, vq->vq_kicks,
+		    vq->vq_kicks_suppressed, r->vrx_intr_misrouted,
+		    r->vrx_lent_hwm, r->vrx_poll_capped);
 	}
 	for (q = 0; q < sc->vs_nqueues; q++) {
 		const struct vtnet_txq *t = &sc->vs_txq[q];

@@ -6,7 +6,11 @@
  * posted again in the same poll, so a queue is never left empty (an empty
  * queue can stall RSS traffic steered to it).  A poll runs on the queue's
  * own CPU from the core loop, with the queue's interrupt suppressed; it
- * handles at most VTNET_RX_BUDGET frames, kicks once for all refills, and
+ * handles at most VTNET_RX_BUDGET frames, and stops early once its frames
+ * hold half the ring's buffers (VTNET_RX_POLL_RING_DIV: large segments
+ * take up to 33 buffers each, and a poll that handed up most of the ring
+ * at once would spend the lending budget on frames merely in transit, so
+ * the stack would copy them all); it kicks once for all refills, and
  * then re-arms the interrupt and re-checks the used ring, so a frame that
  * raced the re-arm is polled at once instead of being stranded.
  *
@@ -646,14 +650,16 @@ vtnet_rx_poll(void *arg)
 	struct vtnet_rxbuf *rb;
 	struct ifnet *ifp = &rxq->vrx_sc->vs_ifnet;
 	int n, nup = 0;
-	uint32_t len;
-	bool posted, more, starved = false;
+	uint32_t len, posted0, cap;
+	bool posted, more, capped = false, starved = false;
 
 	prof_enter(PROF_RX_DRIVER);
 	rxq->vrx_polls++;
 	vq_intr_disable(vq);
 	posted = rx_take_returns(rxq) > 0;
-	for (n = 0; n < VTNET_RX_BUDGET; n++) {
+	posted0 = rxq->vrx_posted;
+	cap = rxq->vrx_size / VTNET_RX_POLL_RING_DIV;
+	for (n = 0; n < VTNET_RX_BUDGET && !capped; n++) {
 		rb = vq_get_used(vq, &len);
 		if (rb == NULL)
 			break;
@@ -661,11 +667,15 @@ vtnet_rx_poll(void *arg)
 			starved = true;
 		if ((up[nup] = rx_frame(rxq, rb, len, &starved)) != NULL) {
 			nup++;
-			continue;
+		} else {
+			rx_repost(rxq, rb);
+			posted = true;
 		}
-		rx_repost(rxq, rb);
-		posted = true;
+		/* Buffers this poll took and did not give back. */
+		capped = posted0 - rxq->vrx_posted >= cap;
 	}
+	if (capped)
+		rxq->vrx_poll_capped++;
 	/*
 	 * After a refill, always notify: QEMU stops reading its backend when
 	 * a queue runs dry and waits for a notification, but does not always
@@ -689,7 +699,7 @@ vtnet_rx_poll(void *arg)
 	if (nup != 0)
 		if_input_batch(ifp, up, (unsigned)nup);
 	prof_leave();
-	more = n == VTNET_RX_BUDGET || vq_intr_enable(vq);
+	more = n == VTNET_RX_BUDGET || capped || vq_intr_enable(vq);
 	prof_leave();
 	return more;
 }

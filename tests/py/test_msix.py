@@ -26,7 +26,8 @@ PINGS = 30
 MIN_MISROUTED = PINGS // 2
 
 RX_RE = re.compile(r"^rx(\d+): kicks (\d+) suppressed (\d+) "
-                   r"misrouted-intrs (\d+) lent-hwm (\d+)$", re.M)
+                   r"misrouted-intrs (\d+) lent-hwm (\d+) "
+                   r"polls-capped (\d+)$", re.M)
 
 
 def misrouted(con):
