@@ -66,7 +66,7 @@
 #define VTNET_MAX_UNITS		8	/* devices: vtnet0 .. vtnet7 */
 #define VTNET_MAX_QUEUES	16
 #define VTNET_QUEUE_SIZE_MAX	256
-#define VTNET_RX_BUF_SIZE	2048
+#define VTNET_RX_BUF_SIZE	4096	/* a page: 17 per 64 KiB segment */
 #define VTNET_RX_BUDGET		64
 #define VTNET_RX_WD_TICKS	5	/* idle rx doorbell period: 50 ms */
 #define VTNET_TX_WD_TICKS	5	/* tx progress check period: 50 ms */

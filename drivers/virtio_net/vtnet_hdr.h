@@ -57,7 +57,7 @@ struct vtnet_hdr;
 /*
  * The largest frame a device may form from one GSO packet: Linux's 64 KiB
  * GSO limit plus an Ethernet header and a VLAN tag; with the longest
- * virtio header, that many 2 KiB buffers at most (33).  A frame the stack
+ * virtio header, that many 4 KiB buffers at most (17).  A frame the stack
  * takes is smaller still: its IP datagram fits lwIP's 16-bit pbuf length.
  */
 #define VTNET_GSO_FRAME_MAX	(65536 + 14 + 4)

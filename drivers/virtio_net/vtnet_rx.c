@@ -8,7 +8,7 @@
  * own CPU from the core loop, with the queue's interrupt suppressed; it
  * handles at most VTNET_RX_BUDGET frames, and stops early once its frames
  * hold half the ring's buffers (VTNET_RX_POLL_RING_DIV: large segments
- * take up to 33 buffers each, and a poll that handed up most of the ring
+ * take up to 17 buffers each, and a poll that handed up most of the ring
  * at once would spend the lending budget on frames merely in transit, so
  * the stack would copy them all); it kicks once for all refills, and
  * then re-arms the interrupt and re-checks the used ring, so a frame that

@@ -52,7 +52,7 @@ GSO_REASONS = ("l3", "l4", "too-big", "length", "hdr-len", "gso-size",
 DROPS_RE = re.compile(r"^vtnet0: rx drops((?: [a-z0-9-]+ \d+)+)$")
 BYTES_RE = re.compile(r"^iperf3: rx-bytes (\d+) tx-bytes (\d+)$", re.M)
 POSTED_RE = re.compile(r"^rx(\d+): avail .* posted (\d+) ")
-RX_BUF = 2048
+RX_BUF = 4096
 
 
 def boot(qemu, netns, cmdline=""):
