@@ -81,11 +81,13 @@
 #define TSO_HDR_MAX		(TSO_ETHER_HDR_LEN + TSO_IP6_HDR_LEN + 60)
 #define TSO_LEN16_MAX		0xffff	/* IPv4 total, IPv6 payload length */
 #define LWIPG_TSO_BATCHES	64	/* GSO frames in flight, per instance */
+/* lwIP segments per GSO frame: 64 KiB of 1,460-byte payloads is 45. */
+#define TSO_SEGS_MAX		48
 
 struct tso_batch {
 	struct tso_batch	*tb_next;	/* free list */
 	uint8_t			 tb_hdr[TSO_HDR_MAX];
-	struct pbuf		*tb_pbufs[IF_TX_SEGS_MAX];
+	struct pbuf		*tb_pbufs[TSO_SEGS_MAX];
 	unsigned		 tb_npbufs;
 };
 
@@ -290,26 +292,43 @@ tso_same(const struct tso_pend *tp, const uint8_t *f)
 	return true;
 }
 
-/* Adds p's payload pieces (after its hlen header bytes) to the frame. */
+/*
+ * Adds p's payload pieces (after its hlen header bytes) to the frame.  A
+ * piece that continues the previous one in memory (consecutive segments
+ * of one tcp_write of a caller's buffer, as iperf's pattern) extends its
+ * descriptor instead of taking one, so such a frame reaches 64 KiB
+ * within the interface's descriptors.  Returns false with the frame as
+ * it was if p does not fit.
+ */
 static bool
 tso_add(struct tso_pend *tp, struct pbuf *p, uint16_t hlen,
     unsigned maxsegs)
 {
 	struct tso_batch *b = tp->tp_b;
 	const struct pbuf *q;
-	unsigned n = tp->tp_nsegs;
-	uint32_t off = hlen;
+	unsigned n = tp->tp_nsegs, n0 = n;
+	uint32_t off = hlen, len0 = n0 > 1 ? tp->tp_segs[n0 - 1].ifs_len : 0;
+	const uint8_t *a;
+	struct if_seg *last;
 
-	if (b->tb_npbufs == IF_TX_SEGS_MAX)
+	if (b->tb_npbufs == TSO_SEGS_MAX)
 		return false;
 	for (q = p; q != NULL; q = q->next) {
 		if (q->len > off) {
-			if (n == maxsegs)
-				return false;	/* nothing committed yet */
-			tp->tp_segs[n].ifs_addr = (const uint8_t *)q->payload +
-			    off;
-			tp->tp_segs[n].ifs_len = q->len - off;
-			n++;
+			a = (const uint8_t *)q->payload + off;
+			last = &tp->tp_segs[n - 1];
+			if (n > 1 && (const uint8_t *)last->ifs_addr +
+			    last->ifs_len == a) {
+				last->ifs_len += q->len - off;
+			} else if (n == maxsegs) {
+				if (n0 > 1)	/* undo an extension */
+					tp->tp_segs[n0 - 1].ifs_len = len0;
+				return false;
+			} else {
+				tp->tp_segs[n].ifs_addr = a;
+				tp->tp_segs[n].ifs_len = q->len - off;
+				n++;
+			}
 		}
 		off = off > q->len ? off - q->len : 0;
 	}
