@@ -30,6 +30,7 @@
  *			reload vu_idx.  The mirror image of the kick: either
  *			the device sees the re-armed event and interrupts,
  *			or the reload sees its entries; never neither.
+ *   vq_intr_postpone()	the same, with used_event further ahead.
  *
  * Interrupt suppression with EVENT_IDX: va_flags must stay 0 (2.7.7.1), so
  * vq_intr_disable() instead parks used_event one entry behind the driver,
@@ -41,6 +42,12 @@
  * the device stays at least 65536 - 16384 - 32768 entries short of it,
  * even reading a stale (previous) parked value.  vq_intr_enable() sets
  * used_event = vq_last_used, "interrupt at the next entry".
+ * vq_intr_postpone(n) sets used_event = vq_last_used + n - 1, "interrupt
+ * at the n-th entry from here", and vq_get_used() leaves it alone until
+ * the driver consumes past it; then the device has passed it too, after
+ * the fence in vq_intr_postpone() (so it has interrupted or will, unless
+ * vq_intr_postpone() said it had passed already), and used_event is
+ * parked as by vq_intr_disable(): one notification per postponement.
  *
  * Device input (virtqueue.h has the policy): vq_get_used() trusts a used
  * entry only after checking it against driver-private state.  The idx
@@ -178,6 +185,7 @@ vq_init(struct virtqueue *vq, uint16_t size, void *desc, void *avail,
 	vq->vq_event_idx = event_idx;
 	vq->vq_indirect = indirect;
 	vq->vq_intr_off = false;
+	vq->vq_intr_postponed = false;
 	vq->vq_avail_idx = 0;
 	vq->vq_avail_pub = 0;
 	vq->vq_last_used = 0;
@@ -395,6 +403,17 @@ vq_used_event_update(struct virtqueue *vq)
 	if (!vq->vq_event_idx)
 		return;
 	uev = vring_used_event(vq->vq_avail, vq->vq_size);
+	if (vq->vq_intr_postponed) {
+		/* Still ahead (or at the entry to come): leave it. */
+		if ((uint16_t)(vq->vq_used_event - vq->vq_last_used) < 0x8000)
+			return;
+		/* Consumed past it: spent, park (vq_intr_disable()). */
+		vq->vq_intr_postponed = false;
+		vq->vq_intr_off = true;
+		vq->vq_used_event = vq->vq_last_used - 1;
+		vq_store16(uev, vq->vq_used_event);
+		return;
+	}
 	if (vq->vq_intr_off) {
 		/* Parked: move it along before the device could reach it. */
 		if ((uint16_t)(vq->vq_last_used - 1 - vq->vq_used_event) >=
@@ -479,6 +498,15 @@ vq_has_used(const struct virtqueue *vq)
 	    vq_load16(&vq->vq_used->vu_idx) != vq->vq_last_used);
 }
 
+uint16_t
+vq_used_count(const struct virtqueue *vq)
+{
+	if (vq->vq_broken)
+		return (0);
+	return ((uint16_t)(vq_load16(&vq->vq_used->vu_idx) -
+	    vq->vq_last_used));
+}
+
 bool
 vq_is_broken(const struct virtqueue *vq)
 {
@@ -491,6 +519,7 @@ vq_intr_disable(struct virtqueue *vq)
 	if (vq->vq_intr_off)
 		return;
 	vq->vq_intr_off = true;
+	vq->vq_intr_postponed = false;
 	if (vq->vq_event_idx) {
 		vq->vq_used_event = vq->vq_last_used - 1;
 		vq_store16(vring_used_event(vq->vq_avail, vq->vq_size),
@@ -504,6 +533,7 @@ bool
 vq_intr_enable(struct virtqueue *vq)
 {
 	vq->vq_intr_off = false;
+	vq->vq_intr_postponed = false;
 	if (vq->vq_event_idx) {
 		vq->vq_used_event = vq->vq_last_used;
 		vq_store16(vring_used_event(vq->vq_avail, vq->vq_size),
@@ -513,6 +543,30 @@ vq_intr_enable(struct virtqueue *vq)
 	/* Re-armed before looking again: see the top of this file. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return (vq_has_used(vq));
+}
+
+bool
+vq_intr_postpone(struct virtqueue *vq, uint16_t n)
+{
+	uint16_t ready;
+
+	if (!vq->vq_event_idx)
+		return (vq_intr_enable(vq));
+	if (n == 0)
+		n = 1;
+	if (n > vq->vq_size)
+		n = vq->vq_size;
+	vq->vq_intr_off = false;
+	vq->vq_intr_postponed = true;
+	vq->vq_used_event = (uint16_t)(vq->vq_last_used + n - 1);
+	vq_store16(vring_used_event(vq->vq_avail, vq->vq_size),
+	    vq->vq_used_event);
+	/* Armed before looking again, as in vq_intr_enable(). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->vq_broken)
+		return (false);
+	ready = (uint16_t)(vq_load16(&vq->vq_used->vu_idx) - vq->vq_last_used);
+	return (ready >= n);
 }
 
 uint16_t

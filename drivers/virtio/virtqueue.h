@@ -87,10 +87,10 @@
  *
  * Locking: the virtqueue has no lock of its own.  All calls on one
  * virtqueue, vq_add()/vq_kick_prepare() on the submit side and
- * vq_get_used()/vq_has_used()/vq_intr_disable()/vq_intr_enable() on the
- * completion side, must be serialised by the caller (one lock, or one
- * owning CPU): the two sides share the free list, vq_nfree and
- * vq_cookies[].  The device runs concurrently with every one of these
+ * vq_get_used()/vq_has_used()/vq_intr_disable()/vq_intr_enable()/
+ * vq_intr_postpone() on the completion side, must be serialised by the
+ * caller (one lock, or one owning CPU): the two sides share the free
+ * list, vq_nfree and vq_cookies[].  The device runs concurrently with every one of these
  * functions; they touch device-visible memory only with __atomic accesses
  * and the fences described in virtqueue.c.  vq_init() must finish before
  * the device is told the ring addresses (before the queue is enabled), and
@@ -189,6 +189,7 @@ struct virtqueue {
 	bool			vq_event_idx;	/* VIRTIO_F_EVENT_IDX */
 	bool			vq_indirect;	/* VIRTIO_F_INDIRECT_DESC */
 	bool			vq_intr_off;	/* vq_intr_disable() in force */
+	bool			vq_intr_postponed; /* vq_intr_postpone() armed */
 	uint64_t		vq_kicks;	/* kick_prepare said notify */
 	uint64_t		vq_kicks_suppressed; /* ... said don't */
 	uint64_t		vq_full;	/* vq_add() -ENOSPC */
@@ -302,6 +303,12 @@ void	*vq_get_used(struct virtqueue *vq, uint32_t *len);
 bool	vq_has_used(const struct virtqueue *vq);
 
 /*
+ * How many used entries wait (a snapshot of the device's vu_idx, not yet
+ * checked: vq_get_used() checks each); 0 once the queue is broken.
+ */
+uint16_t	vq_used_count(const struct virtqueue *vq);
+
+/*
  * True once the device broke the queue (a used idx past the published
  * chains): nothing more is returned or taken until the device is reset
  * and vq_init() runs again.
@@ -319,6 +326,21 @@ bool	vq_is_broken(const struct virtqueue *vq);
  */
 void	vq_intr_disable(struct virtqueue *vq);
 bool	vq_intr_enable(struct virtqueue *vq);
+
+/*
+ * One postponed notification: with EVENT_IDX, used_event = vq_last_used +
+ * n - 1, so the device interrupts once n more chains are used than the
+ * driver has consumed (n is clamped to 1..vq_size), and vq_get_used()
+ * leaves used_event there.  When the driver itself consumes past it, the
+ * notification is spent (the device, having passed it after seeing it,
+ * has sent it or will) and the queue falls back to vq_intr_disable()'s
+ * parked state.  Without EVENT_IDX it is vq_intr_enable() (va_flags 0):
+ * there is nothing to postpone with.  The same re-check as
+ * vq_intr_enable(): returns true if n or more used chains are already
+ * waiting, when the interrupt may never come and the caller must consume
+ * them itself.  vq_intr_disable() and vq_intr_enable() cancel it.
+ */
+bool	vq_intr_postpone(struct virtqueue *vq, uint16_t n);
 
 uint16_t	vq_nfree(const struct virtqueue *vq);
 

@@ -45,7 +45,8 @@
  * config interrupt sets it, the poller clears it), the control queue
  * (vs_ctrl_lock) and the watchdog and health state (CPU 0's callouts
  * alone).  An rx queue is touched only by its CPU.  A tx queue is touched
- * under its vtx_lock.
+ * under its vtx_lock; its vtx_idle_co is armed only on vtx_cpu (callouts
+ * are per CPU), other CPUs ask the queue's poller to (vtnet_tx.c).
  */
 #ifndef DRIVERS_VIRTIO_NET_VTNET_H
 #define DRIVERS_VIRTIO_NET_VTNET_H
@@ -72,6 +73,8 @@
 #define VTNET_TX_WD_TICKS	5	/* tx progress check period: 50 ms */
 #define VTNET_TX_WD_REPORT	4	/* checks without progress: print once */
 #define VTNET_TX_MAX_SEGS	16	/* <= IF_TX_SEGS_MAX */
+#define VTNET_TX_INTR_LOW_DIV	4	/* tx intr armed below 1/4 ring free */
+#define VTNET_TX_IDLE_TICKS	1	/* completions reclaimed within: 10 ms */
 #define VTNET_ETHER_ADDR_LEN	6
 #define VTNET_ETHER_HDR_LEN	14
 #define VTNET_VLAN_TAG_LEN	4	/* one 802.1Q tag */
@@ -232,6 +235,9 @@ struct vtnet_txq {
 	int			vtx_vector;
 	int			vtx_bit;
 	bool			vtx_full_kicked; /* doorbell rung when full */
+	bool			vtx_idle_armed;	/* vtx_idle_co pending or asked */
+	bool			vtx_idle_ask;	/* poller: arm vtx_idle_co */
+	struct callout		vtx_idle_co;	/* vtx_cpu's: idle reclaim */
 	bool			vtx_wd_reported; /* stall printed once */
 	uint16_t		vtx_wd_used;	/* device used idx, last check */
 	uint16_t		vtx_wd_stuck;	/* checks without progress */
@@ -245,6 +251,10 @@ struct vtnet_txq {
 	uint64_t		vtx_wd_kicks;	/* watchdog doorbells (CPU 0) */
 	uint32_t		vtx_lose_kicks;	/* fault injection: to skip */
 	uint64_t		vtx_kicks_lost;	/* doorbells skipped on purpose */
+	uint64_t		vtx_reclaimed;	/* completions reclaimed */
+	uint64_t		vtx_batches;	/* non-empty reclaim batches */
+	uint64_t		vtx_intr_arms;	/* postponed interrupt armings */
+	uint64_t		vtx_timer_polls; /* vtx_idle_co runs */
 } __attribute__((aligned(CACHE_LINE)));
 
 struct vtnet_softc {

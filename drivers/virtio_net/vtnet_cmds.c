@@ -2,7 +2,8 @@
 /*
  * vtnet_cmds.c: the NICs' diagnostics: each one's part of `netstat -i`
  * (per-queue counters, vtnet_if_print_stats, the interface's
- * ifo_print_stats; the command itself is net/netstat.c's) and the `vtnet`
+ * ifo_print_stats; the command itself is net/netstat.c's; the rx drop
+ * reasons stay the last line, after the tx completions line) and the `vtnet`
  * command: `vtnet units` lists every device, and `vtnet [<unit>] rss |
  * rings | flows [clear] | send <n> | msix | losekick | badgso` works on
  * one, unit 0 unless a unit (`1` or `vtnet1`) comes first.
@@ -130,6 +131,29 @@ netstat_i_gso(struct vtnet_softc *sc)
 	printk("%s: rx gso drops%s\n", vtnet_name(sc), line);
 }
 
+/*
+ * Transmit completions (vtnet_tx.c): chains reclaimed, the non-empty
+ * batches they came in, tx interrupts, postponed interrupt armings, idle
+ * callout runs, and the chains the device holds or has not had reclaimed.
+ */
+static void
+netstat_i_txdone(struct vtnet_softc *sc)
+{
+	uint64_t out = 0;
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		out += (uint16_t)(sc->vs_txq[q].vtx_vq.vq_avail_idx -
+		    sc->vs_txq[q].vtx_vq.vq_last_used);
+	printk("%s: tx done reclaimed %lu batches %lu intrs %lu intr-arms %lu "
+	    "timer-polls %lu outstanding %lu\n", vtnet_name(sc),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_reclaimed)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_batches)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_intrs)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_intr_arms)),
+	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_timer_polls)), out);
+}
+
 static void
 netstat_i(struct vtnet_softc *sc)
 {
@@ -184,6 +208,7 @@ netstat_i(struct vtnet_softc *sc)
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso)),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_segs)),
 	    vtnet_sum_tx(sc, offsetof(struct vtnet_txq, vtx_tso_refused)));
+	netstat_i_txdone(sc);
 	netstat_i_drops(sc);	/* the last line */
 }
 
@@ -230,6 +255,11 @@ vtnet_rings_print(struct vtnet_softc *sc)
 		    vq->vq_kicks, vq->vq_kicks_suppressed, t->vtx_full,
 		    t->vtx_full_kicks, t->vtx_wd_kicks,
 		    t->vtx_intr_misrouted, t->vtx_kicks_lost);
+		printk("tx%u: intr %s used_event %u idle-callout %s\n", q,
+		    vq->vq_intr_postponed ? "postponed" : vq->vq_intr_off ?
+		    "parked" : "armed",
+		    *vring_used_event(vq->vq_avail, vq->vq_size),
+		    t->vtx_idle_armed ? "armed" : "idle");
 	}
 	vtnet_health_print(sc);		/* bad device input, per queue */
 }

@@ -4,15 +4,52 @@
  *
  * A CPU transmits on its own queue (cpu mod N, net/netisr/rss.h), or,
  * given a flow hash, on the queue of the CPU that owns the flow.  The
- * interface layer's transmit (ifo_transmit) is vtnet_if_transmit.  Each frame takes a tx slot, which
+ * interface layer's transmit (ifo_transmit) is vtnet_if_transmit.  Each
+ * frame takes a tx slot, which
  * holds the virtio_net_hdr the device reads and, when INDIRECT_DESC was
  * negotiated, the indirect descriptor table for the frame's segments, so
  * a multi-segment frame costs one ring descriptor.  The header goes first
  * and the caller's segments follow without copying; the caller's done
  * callback runs when the device has finished with them.  With CSUM the
  * caller may ask for checksum offload (NEEDS_CSUM).  A full ring returns
- * -ENOBUFS and is counted, never waited for.  Completions are reclaimed on
- * the queue's CPU: by the tx interrupt's poller and before each transmit.
+ * -ENOBUFS and is counted, never waited for.
+ *
+ * Completions, in batches, with the interrupt mostly off (as OpenBSD's
+ * vio and FreeBSD's vtnet do it; no code taken from either):
+ *   - A transmit first reclaims up to VTNET_TX_DONE_BATCH chains the
+ *     device finished, once at least VTNET_TX_RECLAIM_MIN wait (or the
+ *     ring is nearly full), so a sending CPU keeps its ring drained itself
+ *     in batches and the queue's interrupt stays off (used_event parked,
+ *     vq_intr_disable) while the ring has room.
+ *   - A transmit that leaves fewer than a quarter of the ring's
+ *     descriptors free (size / VTNET_TX_INTR_LOW_DIV: with INDIRECT_DESC
+ *     one per frame, 64 of 256) arms the interrupt postponed
+ *     (vq_intr_postpone): it comes once about 3/4 of the chains then
+ *     outstanding are used, so one interrupt returns a large batch.  A
+ *     quarter, not OpenBSD's full ring: the sender can go on queueing 64
+ *     frames (up to 16 segments each) while the device catches up and the
+ *     interrupt is on its way, so a transmit is not refused because
+ *     completions wait; earlier would take interrupts a sender that
+ *     reclaims as it goes does not need.  The arming re-checks after its
+ *     full fence (the device already past the mark): then the poller is
+ *     marked at once.  The poller (vtnet_tx_poll) reclaims everything,
+ *     then parks the interrupt again if the ring has room, or re-arms it
+ *     postponed if the device is still behind.
+ *   - Idle bound: a transmit that leaves chains outstanding arms, unless
+ *     it is armed already (vtx_idle_armed: one test per packet), a
+ *     VTNET_TX_IDLE_TICKS callout on the queue's CPU; from another CPU it
+ *     asks the queue's poller to arm it (vtx_idle_ask, a poller mark).
+ *     The callout reclaims everything and re-arms itself while chains stay
+ *     outstanding.  So once traffic stops, a chain the device has used is
+ *     reclaimed (its lwIP pbuf, or a lent rx buffer such as an echo
+ *     request's, freed) at most one tick (10 ms) plus one core-loop pass
+ *     after the device used it; the watchdog below marks the poller every
+ *     50 ms too, as a second line.
+ *   - Counted per queue, summed by `netstat -i` (`tx done ...`): chains
+ *     reclaimed, non-empty batches, tx interrupts, postponed armings,
+ *     callout runs, chains outstanding.
+ * No allocation, print or global lock per packet: the flag test and, in
+ * a rare transmit, a callout insertion or a poller mark.
  *
  * Lost notifications.  With EVENT_IDX the driver rings the doorbell only
  * when its avail idx crosses the device's avail_event, so one notification
@@ -33,12 +70,15 @@
  *     moved since the last check (vtx_wd_kicks), prints the ring state
  *     once per queue after VTNET_TX_WD_REPORT such checks, and marks the
  *     queue's poller when completions wait to be reclaimed (a lost
- *     interrupt).  A spurious doorbell costs the device one look.
+ *     interrupt, or a late idle callout).  A spurious doorbell costs the
+ *     device one look.
  *
- * Locking: vtx_lock protects the ring, the slot free list and the
- * counters.  Completion callbacks run after it is dropped, never under it.
- * With at least as many queues as CPUs only the owning CPU and, every
- * 50 ms, the watchdog take it, so it is uncontended.
+ * Locking: vtx_lock protects the ring (its interrupt state too), the slot
+ * free list, the idle flags and the counters.  Completion callbacks run
+ * after it is dropped, never under it.  vtx_idle_co is armed, under
+ * vtx_lock, only on the queue's CPU, whose core loop alone touches its
+ * callout list.  With at least as many queues as CPUs only the owning CPU
+ * and, every 50 ms, the watchdog take vtx_lock, so it is uncontended.
  */
 #include <stddef.h>
 
@@ -48,11 +88,13 @@
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/errno.h"
+#include "kernel/kassert.h"
 #include "kernel/libc.h"
 #include "kernel/prof.h"
 #include "net/netisr/rss.h"
 
 #define VTNET_TX_DONE_BATCH	32
+#define VTNET_TX_RECLAIM_MIN	16	/* a transmit reclaims from this many */
 
 struct vtnet_tx_done {
 	vtnet_tx_done_fn	*td_fn;
@@ -103,6 +145,10 @@ vtnet_tx_setup(struct vtnet_softc *sc, struct vtnet_txq *txq)
 	    sc->vs_event_idx, sc->vs_indirect);
 	if (err != 0)
 		return err;
+	vq_intr_disable(&txq->vtx_vq);	/* off while the ring has room */
+	callout_init(&txq->vtx_idle_co);
+	txq->vtx_idle_armed = false;
+	txq->vtx_idle_ask = false;
 	return virtio_pci_queue_setup(&sc->vs_vp, q, size, q, vq_phys(desc),
 	    vq_phys(avail), vq_phys(used), &txq->vtx_notify);
 }
@@ -128,7 +174,39 @@ tx_reclaim(struct vtnet_txq *txq, struct vtnet_tx_done *done)
 		slot->vts_next = txq->vtx_free;
 		txq->vtx_free = slot;
 	}
+	if (n > 0) {
+		txq->vtx_reclaimed += n;
+		txq->vtx_batches++;
+	}
 	return n;
+}
+
+/* Chains given to the device and not reclaimed.  vtx_lock held. */
+static uint16_t
+tx_outstanding(const struct vtnet_txq *txq)
+{
+	return (uint16_t)(txq->vtx_vq.vq_avail_idx - txq->vtx_vq.vq_last_used);
+}
+
+/* Fewer than a quarter of the descriptors free.  vtx_lock held. */
+static bool
+tx_nearly_full(const struct vtnet_txq *txq)
+{
+	return vq_nfree(&txq->vtx_vq) < txq->vtx_size / VTNET_TX_INTR_LOW_DIV;
+}
+
+/*
+ * Arms the interrupt to come once about 3/4 of the outstanding chains are
+ * used.  vtx_lock held.  Returns true if they already are: then the
+ * interrupt may not come, and the caller must see the poller runs.
+ */
+static bool
+tx_intr_postpone(struct vtnet_txq *txq)
+{
+	uint16_t out = tx_outstanding(txq);
+
+	txq->vtx_intr_arms++;
+	return vq_intr_postpone(&txq->vtx_vq, (uint16_t)(out - out / 4));
 }
 
 static void
@@ -259,23 +337,105 @@ vtnet_tx_lose_kicks(struct vtnet_softc *sc, uint16_t q, uint32_t n)
 	return 0;
 }
 
+static void tx_idle(void *arg);
+
+/*
+ * After reclaiming all the device had finished, on the queue's CPU,
+ * vtx_lock held: park the interrupt if the ring has room, else re-arm it
+ * postponed; arm the idle callout if chains are outstanding and it is not
+ * armed, or another CPU asked.  Returns true to reclaim again (the
+ * postponed mark was already passed).
+ */
+static bool
+tx_settle(struct vtnet_txq *txq)
+{
+	struct virtqueue *vq = &txq->vtx_vq;
+	bool again = false;
+
+	if (!tx_nearly_full(txq))
+		vq_intr_disable(vq);
+	else if (vq->vq_intr_off)
+		again = tx_intr_postpone(txq);
+	if (tx_outstanding(txq) == 0 || vq_is_broken(vq)) {
+		if (txq->vtx_idle_ask) {	/* nothing left to wait for */
+			txq->vtx_idle_ask = false;
+			txq->vtx_idle_armed = false;
+		}
+	} else if (!txq->vtx_idle_armed || txq->vtx_idle_ask) {
+		txq->vtx_idle_armed = true;
+		txq->vtx_idle_ask = false;
+		callout_reset(&txq->vtx_idle_co, VTNET_TX_IDLE_TICKS, tx_idle,
+		    txq);
+	}
+	return again;
+}
+
+/* Reclaims everything and settles; on the queue's CPU. */
+static void
+tx_drain(struct vtnet_txq *txq)
+{
+	struct vtnet_tx_done done[VTNET_TX_DONE_BATCH];
+	unsigned n;
+	bool again;
+
+	KASSERT(curcpu() == txq->vtx_pc, ("%s: tx%u drained on cpu %u",
+	    vtnet_name(txq->vtx_sc), txq->vtx_id, curcpu()->pc_id));
+	do {
+		spinlock_lock(&txq->vtx_lock);
+		n = tx_reclaim(txq, done);
+		again = n == VTNET_TX_DONE_BATCH || tx_settle(txq);
+		spinlock_unlock(&txq->vtx_lock);
+		tx_run_done(done, n);
+	} while (again);
+}
+
+/* vtx_idle_co, on the queue's CPU: the idle bound (see the top). */
+static void
+tx_idle(void *arg)
+{
+	struct vtnet_txq *txq = arg;
+
+	spinlock_lock(&txq->vtx_lock);
+	txq->vtx_idle_armed = false;
+	txq->vtx_timer_polls++;
+	spinlock_unlock(&txq->vtx_lock);
+	tx_drain(txq);
+}
+
 /* The tx interrupt's poller, on the queue's CPU. */
 bool
 vtnet_tx_poll(void *arg)
 {
-	struct vtnet_tx_done done[VTNET_TX_DONE_BATCH];
-	struct vtnet_txq *txq = arg;
-	unsigned n;
-
 	prof_enter(PROF_TX_DRIVER);
-	do {
-		spinlock_lock(&txq->vtx_lock);
-		n = tx_reclaim(txq, done);
-		spinlock_unlock(&txq->vtx_lock);
-		tx_run_done(done, n);
-	} while (n == VTNET_TX_DONE_BATCH);
+	tx_drain(arg);
 	prof_leave();
 	return false;
+}
+
+/*
+ * After a transmit, vtx_lock held, on any CPU: arm the postponed
+ * interrupt if the ring is nearly full, and see that the idle callout
+ * will run if chains are outstanding.  Returns true if the queue's poller
+ * must be marked (once vtx_lock is dropped).
+ */
+static bool
+tx_after_send(struct vtnet_txq *txq)
+{
+	bool mark = false;
+
+	if (txq->vtx_vq.vq_intr_off && tx_nearly_full(txq))
+		mark = tx_intr_postpone(txq);
+	if (!txq->vtx_idle_armed) {	/* a chain was just added */
+		txq->vtx_idle_armed = true;
+		if (curcpu() == txq->vtx_pc)
+			callout_reset(&txq->vtx_idle_co, VTNET_TX_IDLE_TICKS,
+			    tx_idle, txq);
+		else {
+			txq->vtx_idle_ask = true;
+			mark = true;
+		}
+	}
+	return mark;
 }
 
 /*
@@ -344,6 +504,7 @@ vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
 	struct vtnet_tx_done fin[VTNET_TX_DONE_BATCH];
 	struct vq_seg all[VTNET_TX_MAX_SEGS + 1];
 	unsigned ndone;
+	bool mark;
 	struct vtnet_tx_slot *slot;
 	uint32_t len = 0;
 	unsigned i;
@@ -352,7 +513,10 @@ vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
 	if (nsegs == 0 || nsegs > VTNET_TX_MAX_SEGS)
 		return -EINVAL;
 	spinlock_lock(&txq->vtx_lock);
-	ndone = tx_reclaim(txq, fin);
+	ndone = 0;
+	if (vq_used_count(&txq->vtx_vq) >= VTNET_TX_RECLAIM_MIN ||
+	    tx_nearly_full(txq))
+		ndone = tx_reclaim(txq, fin);
 	slot = txq->vtx_free;
 	if (slot == NULL) {
 		tx_full(txq);
@@ -403,7 +567,10 @@ vtnet_transmit(struct vtnet_softc *sc, const struct if_seg *segs,
 		} else
 			tx_doorbell(txq);
 	}
+	mark = tx_after_send(txq);
 	spinlock_unlock(&txq->vtx_lock);
+	if (mark)
+		coreloop_mark_pending(txq->vtx_pc, 1u << txq->vtx_bit);
 	tx_run_done(fin, ndone);
 	return 0;
 }

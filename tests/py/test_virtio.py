@@ -209,9 +209,11 @@ class Netstat:
 
     def __init__(self, lines):
         # The checksum-completion / buffer-return line, the large
-        # segments' lines (rx gso ...) and the TSO line are informational.
+        # segments' lines (rx gso ...), the TSO line and the transmit
+        # completions line (tx done ...) are informational.
         lines = [x for x in lines if not x.startswith(
-            ("vtnet0: rx csum ", "vtnet0: rx gso ", "vtnet0: tx tso "))]
+            ("vtnet0: rx csum ", "vtnet0: rx gso ", "vtnet0: tx tso ",
+             "vtnet0: tx done "))]
         assert lines and DROPS_RE.match(lines[-1]), (
             "netstat -i: last line not the rx drop reasons: %s" % lines)
         self.drop_reasons = tuple(int(x) for x in

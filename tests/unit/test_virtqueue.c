@@ -8,7 +8,8 @@
  * pin exact values; the long runs keep 32-bit unwrapped counters and check
  * every decision: kicks exactly when the sleeping device asked, no buffer
  * stranded with a sleeping device, an interrupt at the first completion
- * after re-arming and none while disabled, vq_intr_enable() exact, each
+ * after re-arming and none while disabled, vq_intr_enable() exact,
+ * vq_intr_postpone() one interrupt at its n-th completion, each
  * cookie back once in used order with the device's length.  Hot loops
  * count mismatches and assert once.  kassert_fail() abort()s.  A device
  * that breaks the protocol is test_virtqueue_bad.c's subject.
@@ -242,6 +243,66 @@ START_TEST(test_suppression)
 	for (i = 0; i < 3; i++)
 		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
 	ck_assert(sd_complete(1));		/* drained, armed again */
+	ck_assert_uint_eq(sd.sd_bad, 0);
+	teardown();
+}
+END_TEST
+
+/*
+ * vq_intr_postpone(): one interrupt at the n-th completion from here,
+ * none before, none after (spent and parked), even when the driver
+ * consumes on the way; the re-check when the device is already there.
+ * Without EVENT_IDX (_i 0) it is vq_intr_enable().
+ */
+START_TEST(test_intr_postpone)
+{
+	struct vq_seg seg[6] = SEGS(4);
+	uint16_t *uev;
+	bool ev = _i;
+	unsigned i;
+
+	setup(16, ev, false);
+	uev = vring_used_event(sd.sd_avail, 16);
+	vq_intr_disable(&vq);
+	for (i = 0; i < 12; i++)
+		ck_assert_int_eq(vq_add(&vq, seg, 0, 1, CK(i), NULL), 0);
+	vq_kick_prepare(&vq);
+	ck_assert_uint_eq(sd_take(16), 12);
+	ck_assert(!vq_intr_postpone(&vq, 8));		/* none used yet */
+	ck_assert(!vq.vq_intr_off);
+	if (!ev) {
+		ck_assert_uint_eq(sd.sd_avail->va_flags, 0);
+		ck_assert(sd_complete(1));		/* enabled: at once */
+		teardown();
+		return;
+	}
+	ck_assert_uint_eq(*uev, 7);			/* the 8th entry */
+	ck_assert(!sd_complete(3));
+	for (i = 0; i < 3; i++)				/* consumed on the way */
+		ck_assert_ptr_nonnull(vq_get_used(&vq, NULL));
+	ck_assert_uint_eq(*uev, 7);			/* not moved */
+	ck_assert(!sd_complete(4));			/* entries 3..6 */
+	ck_assert(sd_complete(1));			/* entry 7: the one */
+	ck_assert(!sd_complete(1));			/* then none */
+	while (vq_get_used(&vq, NULL) != NULL)
+		;
+	ck_assert(vq.vq_intr_off && !vq.vq_intr_postponed); /* spent */
+	ck_assert_uint_eq(vq.vq_last_used, 9);
+	ck_assert_uint_eq(*uev, 7);		/* parked behind the driver */
+	ck_assert(!sd_complete(2));
+	while (vq_get_used(&vq, NULL) != NULL)
+		;
+	/* The device already past the target: the caller must consume. */
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(vq_add(&vq, seg, 0, 1, CK(i), NULL), 0);
+	vq_kick_prepare(&vq);
+	sd_take(16);
+	ck_assert(!sd_complete(3));
+	ck_assert(vq_intr_postpone(&vq, 2));		/* 3 >= 2 waiting */
+	ck_assert(!vq_intr_postpone(&vq, 4));		/* 3 < 4 */
+	ck_assert(sd_complete(1));			/* the 4th */
+	vq_intr_disable(&vq);				/* cancels */
+	ck_assert(vq.vq_intr_off && !vq.vq_intr_postponed);
 	ck_assert_uint_eq(sd.sd_bad, 0);
 	teardown();
 }
@@ -570,6 +631,7 @@ virtqueue_suite(void)
 	tcase_add_loop_test(tc, test_suppression, 0, 2);
 	tcase_add_test(tc, test_need_event);
 	tcase_add_loop_test(tc, test_intr_disabled_long, 0, 2);
+	tcase_add_loop_test(tc, test_intr_postpone, 0, 2);
 	tcase_add_loop_test(tc, test_long_run, 0, 4);
 	suite_add_tcase(s, tc);
 	return (s);
