@@ -6,7 +6,7 @@
 #   make deps       install Debian packages and unpack lwIP (idempotent)
 #   make run        boot the ISO in QEMU with a console (SMP=, MEM=, ACCEL=,
 #                   NICS=: that many virtio-net NICs on tap0..tapN-1)
-#   make test       host unit tests, fuzzing (20 s per target, in parallel), then the QEMU pytest suite
+#   make test       host unit tests, fuzzing (10 s per target, in parallel), then the QEMU pytest suite
 #   make test-slow  the long runs: transmit-stall loop, 10-minute soak
 #   make fuzz       libFuzzer targets in tests/fuzz/ (FUZZ_SECONDS= each)
 #   make debug      QEMU halted with a gdb stub, gdb attached with symbols
@@ -277,7 +277,7 @@ JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 test: $(DEPS_STAMP)
 	$(MAKE) -j$(JOBS) $(UNIT_BINS) $(FUZZ_BINS) all
 	$(MAKE) test-unit
-	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_SEED=1
+	$(MAKE) fuzz FUZZ_SECONDS=10 FUZZ_SEED=1
 	$(MAKE) test-py
 
 # The long runs: 30 boots of the transmit-stall reproduction, the 10-minute

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Smoke test of `make bench`'s harness (bench/bench.py), unisr alone.
 
-Runs the whole harness for about a minute with one-second runs, 50 pings
-and a coarse footprint bisection, into a temporary directory, and checks
+Runs the whole harness for about a minute with one-second runs, 50 pings,
+a coarse footprint bisection and `--prof` (the guest's cycle breakdown
+over each TCP run, whose stages must add up to its busy cycles), into a temporary directory, and checks
 the document it writes, not the speeds: the JSON parses, names its
 accelerator, QEMU, versions and QEMU command line, every metric of
 bench/report.py's METRICS is present for unisr (a number, or "not
@@ -29,7 +30,7 @@ BENCH = uc.TOP / "bench" / "bench.py"
 SMOKE_TIMEOUT = 300
 SMOKE_ARGS = ["--quick", "--guests", "unisr", "--smp", "2", "--seconds", "1",
               "--flood", "1", "--pings", "50", "--footprint-res", "64",
-              "--foot-seconds", "1", "--tag", "smoke"]
+              "--foot-seconds", "1", "--prof", "--tag", "smoke"]
 UNSUPPORTED_OK = {"iperf3_udp64"}   # until unisr's iperf3 server has UDP
 
 
@@ -65,6 +66,13 @@ def test_bench_smoke(tmp_path):
     assert cell["latency"]["replies"] == 50
     for k in ("tcp_h2g", "tcp_g2h", "tcp_h2g_p4", "tcp_g2h_p4"):
         assert cell[k]["bytes"] > 0 and cell[k]["cpu_s"] > 0, (k, cell[k])
+        prof = cell[k]["prof"]          # --prof: the guest's breakdown
+        assert prof["busy_cycles"] > 0 and prof["rx_frames"] > 0, prof
+        assert set(prof["stages"]) == set(report.PROF_STAGES), prof
+        assert sum(s["cycles"] for s in prof["stages"].values()) == \
+            prof["busy_cycles"], prof
+    assert not any(ln.startswith("counters unavailable")
+                   for ln in cell["counters"]), cell["counters"][-1:]
     assert cell["conn_w1"]["conns"] > 0 and cell["conn_w8"]["conns"] > 0
     assert cell["udp_paced"]["received"] > 0
     assert cell["udp_max"]["received"] > 0
@@ -75,3 +83,4 @@ def test_bench_smoke(tmp_path):
     for _, label, _, _ in report.METRICS + report.FOOT_METRICS:
         assert "| %s |" % label in md, label
     assert "## Targets" in md
+    assert "## unisr: guest cycles per frame, by stage" in md

@@ -7,7 +7,7 @@ fresh namespace (host 10.0.2.2/24, guest 10.0.2.15).  After a warm-up (3
 pings, test_stats' UDP + TCP echo round trip) and once the guest is quiet,
 a baseline: every lwIP pool's and the heap's `used` (`netstat -s`) and
 each rx ring's posted buffers (`vtnet rings`).  Then for SOAK_SECONDS
-(45 s; test_soak_600 runs 600 s, marked slow: make test-slow) three loads
+(35 s; test_soak_600 runs 600 s, marked slow: make test-slow) three loads
 run at once from inside the namespace:
 - iperf3 runs of up to 5 s back to back, alternating forward and -R;
   before each the guest's `iperf3` command must show the server idle
@@ -40,7 +40,7 @@ Proves, afterwards:
   TEST_END), but not always all of them: when the client closes its end
   first the guest closes passively.  Every other connection closes
   passively and must leave nothing; a FIN of the guest that the peer
-  never answered (FIN_WAIT_2) fails the test.  In the 45 s run every
+  never answered (FIN_WAIT_2) fails the test.  In the 35 s run every
   such PCB is younger than that, so the first quiet reading is final;
   in the 600 s run older ones may still linger (lwIP's timers run late
   under load, never early), so the reading is repeated, every 5 s, until
@@ -87,7 +87,7 @@ MEM = "256M"
 SMP = 4
 QUEUES = 4
 ECHO_PORT = 7
-SOAK_SECONDS = 45                # make test: under 15 minutes in all
+SOAK_SECONDS = 35                # make test: under 15 minutes in all
 SOAK_SLOW_SECONDS = 600
 IPERF_RUN = 5                   # seconds per iperf3 run, at most
 IPERF_MIN = 2                   # no run shorter than this
