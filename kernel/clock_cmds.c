@@ -105,6 +105,7 @@ cmd_clock(int argc, char **argv)
 	    tsc_hz() / HZ_PER_KHZ, clock_source_name(clock_tsc_source()),
 	    lapic_timer_hz() / HZ_PER_KHZ,
 	    clock_source_name(clock_lapic_source()));
+	clock_print_cpuid();
 	if (!pmtimer_present()) {
 		printk("clock: no ACPI PM timer to check against\n");
 		return 1;

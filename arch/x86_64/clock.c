@@ -20,8 +20,9 @@
  * still unknown is counted against the TSC for CLOCK_LAPIC_CAL_US.
  *
  * A counted window is timed by its two ends: each end reads the PM timer
- * between two TSC reads, the narrowest of CLOCK_SAMPLE_TRIES brackets
- * wins, and its midpoint is the TSC at that PM count.  Both clocks run on
+ * (or the LAPIC timer) between two TSC reads, the narrowest of
+ * CLOCK_SAMPLE_TRIES brackets wins, and its midpoint is the TSC at that
+ * count.  Both clocks run on
  * (under QEMU both are the host's), so a vCPU descheduled inside the
  * window costs nothing; one descheduled inside a bracket makes that
  * bracket wide, and a window whose brackets are wider than
@@ -104,21 +105,38 @@ clock_from_cpuid(uint64_t *tsc_hz, uint64_t *apic_in_hz)
 	}
 }
 
-/* One window end: the PM count and the TSC at it; returns the bracket. */
+static uint32_t
+clock_read_pm(void)
+{
+	return pmtimer_read();
+}
+
+static uint32_t
+clock_read_lapic(void)
+{
+	return lapic_timer_count();
+}
+
+/*
+ * One window end: a counter's value and the TSC at it; returns the
+ * bracket.  The narrowest bracket also leaves out the first run's cost
+ * (under TCG, translating the code), which would otherwise fall on one
+ * end of the window only.
+ */
 static uint64_t
-clock_pm_sample(uint32_t *pm, uint64_t *tsc)
+clock_sample(uint32_t (*read)(void), uint32_t *val, uint64_t *tsc)
 {
 	uint64_t t0, t1, best = UINT64_MAX;
-	uint32_t p;
+	uint32_t v;
 	int i;
 
 	for (i = 0; i < CLOCK_SAMPLE_TRIES; i++) {
 		t0 = rdtsc();
-		p = pmtimer_read();
+		v = read();
 		t1 = rdtsc();
 		if (t1 - t0 < best) {
 			best = t1 - t0;
-			*pm = p;
+			*val = v;
 			*tsc = t0 + (t1 - t0) / 2;
 		}
 	}
@@ -132,24 +150,22 @@ clock_pm_sample(uint32_t *pm, uint64_t *tsc)
 static uint64_t
 clock_pm_calibrate(bool count_apic, uint64_t *apic_hz)
 {
-	uint64_t ts0 = 0, ts1 = 0, w0, w1, ta0 = 0, ta1 = 0, hz = 0;
+	uint64_t ts0 = 0, ts1 = 0, ta0 = 0, ta1 = 0, w0, w1, hz = 0;
 	uint32_t p0 = 0, p1 = 0, a0 = 0, a1 = 0, ticks;
 	int i;
 
 	ticks = (uint32_t)pmtimer_us_to_ticks(CLOCK_PM_CAL_US);
 	for (i = 0; i < CLOCK_CAL_TRIES; i++) {
-		if (count_apic)
+		if (count_apic) {
 			lapic_timer_count_start();
-		w0 = clock_pm_sample(&p0, &ts0);
-		ta0 = rdtsc();
-		if (count_apic)
-			a0 = lapic_timer_count();
+			clock_sample(clock_read_lapic, &a0, &ta0);
+		}
+		w0 = clock_sample(clock_read_pm, &p0, &ts0);
 		while (pmtimer_delta(p0, pmtimer_read()) < ticks)
 			cpu_relax();
-		w1 = clock_pm_sample(&p1, &ts1);
-		ta1 = rdtsc();
+		w1 = clock_sample(clock_read_pm, &p1, &ts1);
 		if (count_apic)
-			a1 = lapic_timer_count();
+			clock_sample(clock_read_lapic, &a1, &ta1);
 		hz = (ts1 - ts0) * PMTIMER_HZ / pmtimer_delta(p0, p1);
 		if ((w0 + w1) * CLOCK_BRACKET_DIV < ts1 - ts0)
 			break;
@@ -163,18 +179,37 @@ clock_pm_calibrate(bool count_apic, uint64_t *apic_hz)
 static uint64_t
 clock_lapic_by_tsc(uint64_t us)
 {
-	uint64_t t0, t1, until;
-	uint32_t a0, a1;
+	uint64_t t0 = 0, t1 = 0;
+	uint32_t a0 = 0, a1 = 0;
 
 	lapic_timer_count_start();
-	t0 = rdtsc();
-	a0 = lapic_timer_count();
-	until = t0 + us * tsc_hz() / US_PER_S;
-	while (rdtsc() < until)
+	clock_sample(clock_read_lapic, &a0, &t0);
+	while (rdtsc() < t0 + us * tsc_hz() / US_PER_S)
 		cpu_relax();
-	t1 = rdtsc();
-	a1 = lapic_timer_count();
+	clock_sample(clock_read_lapic, &a1, &t1);
 	return (uint64_t)(a1 - a0) * tsc_hz() / (t1 - t0);
+}
+
+/* What the CPU offers, raw, for the `clock` command. */
+void
+clock_print_cpuid(void)
+{
+	uint32_t max, a, b, c, d, hv = 0, hmax = 0;
+	uint32_t c15[3] = { 0, 0, 0 }, c16 = 0;
+
+	cpuid(CPUID_VENDOR, 0, &max, &b, &c, &d);
+	cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
+	if (c & CPUID_ECX_HYPERVISOR) {
+		hv = 1;
+		cpuid(CPUID_HV_BASE, 0, &hmax, &b, &c, &d);
+	}
+	if (max >= CPUID_TSC_CRYSTAL)
+		cpuid(CPUID_TSC_CRYSTAL, 0, &c15[0], &c15[1], &c15[2], &d);
+	if (max >= CPUID_FREQ)
+		cpuid(CPUID_FREQ, 0, &c16, &b, &c, &d);
+	printk("clock: cpuid max-leaf 0x%x 0x15 eax %u ebx %u ecx %u 0x16 eax "
+	    "%u hypervisor %u max-hv-leaf 0x%x\n", max, c15[0], c15[1],
+	    c15[2], c16, hv, hmax);
 }
 
 /* The BSP, once, after acpi_init() and lapic_init(), before any AP. */

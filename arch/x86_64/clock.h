@@ -20,6 +20,7 @@ enum clock_source {
 };
 
 void	 clock_init(void);
+void	 clock_print_cpuid(void);
 enum clock_source clock_tsc_source(void);
 enum clock_source clock_lapic_source(void);
 const char *clock_source_name(enum clock_source src);
