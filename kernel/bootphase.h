@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define BOOT_PHASES_MAX	24
+#define BOOT_PHASES_MAX	16
 
 uint64_t boot_phase_end(const char *name);
 void	 boot_phases_print(void);

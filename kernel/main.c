@@ -138,17 +138,19 @@ kmain(int kind, uint32_t info)
 	percpu_set_online(curcpu());
 	if (lapic_present())
 		lapic_timer_start(CALLOUT_HZ);
-	ncpus = smp_start_aps();	/* all at once; prints their lines */
+	smp_start_aps();		/* INIT, STARTUP: all at once */
+	toeplitz_init_default();	/* meanwhile; before any CPU hashes */
+	ncpus = smp_wait_aps();		/* prints their online lines */
 	console_irq_init();
 	boot_phase_end("smp");
 
 	netisr_kern_init();		/* workstreams, flow -> CPU table */
-	toeplitz_init_default();	/* before any CPU hashes */
 	net_reserve();			/* the stack's memory, before NICs' */
 	boot_phase_end("netisr");
 
-	pci_init();			/* enumerate */
+	pci_init();			/* enumerate (not while APs start) */
 	boot_phase_end("pci");
+
 	pci_attach_drivers();		/* virtio-net: reset, features, queues */
 	boot_phase_end("vtnet");
 	if ((ifnet_count() == 0 && vtnet_nomem_need_kib() != 0) ||

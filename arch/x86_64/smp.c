@@ -22,16 +22,18 @@
  *    A second STARTUP to an AP already running is ignored, and an AP that
  *    runs the trampoline twice finds the same entry again.
  *
- * An AP that is not online within AP_ONLINE_TIMEOUT_US of the last STARTUP
- * is reported, sent INIT again to park it for good, and skipped; the
- * system runs on the CPUs it has (its per-CPU block stays, offline, unless
- * it was the last one).  The `cpu N: online` lines are printed by the BSP
- * once all are up, in CPU order.
+ * smp_start_aps() returns once the STARTUPs are sent; smp_wait_aps() then
+ * waits, halted between checks: every AP
+ * sends the BSP a wake-up IPI once online.  An AP that is not online
+ * within AP_ONLINE_TIMEOUT_US is reported, sent INIT again to park it for
+ * good, and skipped; the system runs on the CPUs it has (its per-CPU
+ * block stays, offline, unless it was the last one).  The `cpu N: online`
+ * lines are printed by the BSP once all are up, in CPU order.
  *
  * Locking: runs on the BSP only, before the other CPUs do anything but
- * their own bring-up.  The trampoline's slot and smp_ap_table are written
- * before the first INIT and only read afterwards; an AP signals readiness
- * through pc_online.
+ * their own bring-up (and the one IPI each sends back).  The trampoline's
+ * slot and smp_ap_table are written before the first INIT and only read
+ * afterwards; an AP signals readiness through pc_online.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +44,7 @@
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/smp_defs.h"
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vectors.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/kmem.h"
@@ -91,6 +94,8 @@ _Static_assert(sizeof(struct ap_start) == AP_START_SIZE &&
 
 static struct ap_start smp_ap_table[MAXCPU];
 static struct percpu *smp_ap_pc[MAXCPU];
+static uint32_t smp_nap;		/* entries in both */
+static uint32_t smp_bsp_apic;		/* whom an AP wakes when online */
 
 extern const char ap_tramp_start[], ap_tramp_end[], ap_tramp_data[];
 
@@ -104,6 +109,7 @@ ap_entry(struct percpu *pc)
 	lapic_init();
 	lapic_timer_start(CALLOUT_HZ);
 	percpu_set_online(pc);
+	lapic_send_ipi(smp_bsp_apic, VEC_IPI_WAKE);	/* smp_wait_aps() */
 	coreloop_run();
 }
 
@@ -165,20 +171,25 @@ smp_is_online(const struct percpu *pc)
 	return __atomic_load_n(&pc->pc_online, __ATOMIC_ACQUIRE);
 }
 
-/* Waits until all n are online or us pass; returns how many are. */
+/*
+ * Waits until all n are online or us pass; returns how many are.  The BSP
+ * halts in between: each AP sends it a wake-up IPI once online, and the
+ * timer ticks meanwhile; under TCG a halted vCPU leaves its host core to
+ * the APs.  Entered with interrupts off (kmain), left with them off.
+ */
 static uint32_t
 smp_wait_online(uint32_t n, uint64_t us)
 {
 	uint64_t until = rdtsc() + us * (tsc_hz() / US_PER_S);
 	uint32_t i, up;
 
-	do {
+	for (;;) {
 		for (i = 0, up = 0; i < n; i++)
 			up += smp_is_online(smp_ap_pc[i]);
-		if (up == n)
+		if (up == n || rdtsc() >= until)
 			break;
-		cpu_relax();
-	} while (rdtsc() < until);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
 	return up;
 }
 
@@ -204,25 +215,32 @@ smp_kick(uint32_t n)
 	udelay(sipi_us);
 }
 
-/* Starts every AP the MADT lists; returns the number of CPUs online. */
-uint32_t
+/*
+ * Starts every AP the MADT lists and returns at once; smp_wait_aps()
+ * waits for them.  The BSP may do work of its own in between that needs
+ * no other CPU and touches no device: enumerating PCI there (BAR sizing
+ * switches decoding off and on) made QEMU 7.2 TCG abort in
+ * msix_table_mmio_write() in 2 of 8 boots at -smp 4, never otherwise.
+ */
+void
 smp_start_aps(void)
 {
 	volatile struct ap_tramp_data *slot = (volatile struct ap_tramp_data *)
 	    (uintptr_t)(AP_TRAMPOLINE_BASE + (ap_tramp_data - ap_tramp_start));
-	uint32_t bsp = curcpu()->pc_apic_id, i, n = 0;
+	uint32_t i, n = 0;
 	struct percpu *pc;
 
+	smp_bsp_apic = curcpu()->pc_apic_id;
 	if (!lapic_present() || platform.pi_ncpus <= 1)
-		return ncpus_online();
+		return;
 	if (read_cr3() >= FOUR_GIB) {
 		printk("smp: page tables above 4 GiB; APs not started\n");
-		return ncpus_online();
+		return;
 	}
 	memcpy((void *)(uintptr_t)AP_TRAMPOLINE_BASE, ap_tramp_start,
 	    (size_t)(ap_tramp_end - ap_tramp_start));
 	for (i = 0; i < platform.pi_ncpus; i++) {
-		if (platform.pi_apic_ids[i] == bsp)
+		if (platform.pi_apic_ids[i] == smp_bsp_apic)
 			continue;
 		if (ncpus_started() == MAXCPU) {
 			printk("smp: %u CPUs listed, using the first %d\n",
@@ -233,14 +251,28 @@ smp_start_aps(void)
 			smp_ap_pc[n++] = pc;
 	}
 	if (n == 0)
-		return ncpus_online();
+		return;
 	slot->atd_cr3 = read_cr3();
 	slot->atd_table = (uint64_t)(uintptr_t)smp_ap_table;
 	slot->atd_entry = (uint64_t)(uintptr_t)ap_entry;
 	slot->atd_count = n;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-
+	smp_nap = n;
 	smp_kick(n);
+}
+
+/*
+ * Waits for the APs smp_start_aps() started, prints their online lines in
+ * CPU order, parks the ones that did not come; returns the CPUs online.
+ */
+uint32_t
+smp_wait_aps(void)
+{
+	uint32_t i, n = smp_nap;
+	struct percpu *pc;
+
+	if (n == 0)
+		return ncpus_online();
 	smp_wait_online(n, AP_ONLINE_TIMEOUT_US);
 	for (i = 0; i < n; i++) {
 		pc = smp_ap_pc[i];
