@@ -45,8 +45,8 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 
-#define CLOCK_PM_CAL_US		1000	/* the PM-timer window (README) */
-#define CLOCK_LAPIC_CAL_US	1000	/* LAPIC against the TSC, if needed */
+#define CLOCK_PM_CAL_US		250	/* the PM-timer window (README) */
+#define CLOCK_LAPIC_CAL_US	250	/* LAPIC against the TSC, if needed */
 #define CLOCK_SAMPLE_TRIES	4	/* PM reads per window end */
 #define CLOCK_BRACKET_DIV	1000	/* brackets under 0.1 % of the window */
 #define CLOCK_CAL_TRIES		3	/* windows before taking the last */
