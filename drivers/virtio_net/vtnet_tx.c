@@ -17,8 +17,8 @@
  * Completions, in batches, with the interrupt mostly off (as OpenBSD's
  * vio and FreeBSD's vtnet do it; no code taken from either):
  *   - A transmit first reclaims up to VTNET_TX_DONE_BATCH chains the
- *     device finished, once at least VTNET_TX_RECLAIM_MIN wait (or the
- *     ring is nearly full), so a sending CPU keeps its ring drained itself
+ *     device finished (VTNET_TX_RECLAIM_MIN says why not wait for
+ *     more), so a sending CPU keeps its ring drained itself
  *     in batches and the queue's interrupt stays off (used_event parked,
  *     vq_intr_disable) while the ring has room.
  *   - A transmit that leaves fewer than a quarter of the ring's
@@ -94,7 +94,15 @@
 #include "net/netisr/rss.h"
 
 #define VTNET_TX_DONE_BATCH	32
-#define VTNET_TX_RECLAIM_MIN	16	/* a transmit reclaims from this many */
+/*
+ * A transmit reclaims once this many chains are used: 1, every time.  A
+ * completion holds the stack's buffers (a GSO frame up to 48 lwIP pbufs),
+ * so waiting for a batch to form costs the stack its pools: at 16, iperf3
+ * -R -P 4 at -smp 2 ran lwIP's pbuf pool dry (memp pbuf err 44), the
+ * senders stalled until their next ACK or poll, and the run fell to 75
+ * Mbit/s.  Batches still form: whatever finished since the last transmit.
+ */
+#define VTNET_TX_RECLAIM_MIN	1
 
 struct vtnet_tx_done {
 	vtnet_tx_done_fn	*td_fn;
