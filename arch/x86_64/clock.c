@@ -51,6 +51,8 @@
 #define CLOCK_BRACKET_DIV	1000	/* brackets under 0.1 % of the window */
 #define CLOCK_CAL_TRIES		3	/* windows before taking the last */
 #define CLOCK_CHECK_MAX_US	4000000	/* below the 24-bit PM timer's wrap */
+#define CPUID_FREQ_MHZ_MASK	0xffff	/* 0x16 EAX[15:0] */
+#define CPUID_HV_LEAVES_MAX	0x10000	/* a sane highest hypervisor leaf */
 #define TSC_HZ_MIN		(uint64_t)1000000	/* 1 MHz */
 #define TSC_HZ_MAX		(uint64_t)20000000000	/* 20 GHz */
 #define HZ_PER_KHZ		1000u
@@ -71,7 +73,8 @@ clock_from_cpuid(uint64_t *tsc_hz, uint64_t *apic_in_hz)
 	cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
 	if (c & CPUID_ECX_HYPERVISOR) {
 		cpuid(CPUID_HV_BASE, 0, &a, &b, &c, &d);
-		if (a >= CPUID_HV_TIMING && a < CPUID_HV_BASE + 0x10000) {
+		if (a >= CPUID_HV_TIMING &&
+		    a < CPUID_HV_BASE + CPUID_HV_LEAVES_MAX) {
 			cpuid(CPUID_HV_TIMING, 0, &a, &b, &c, &d);
 			if (a != 0) {
 				*tsc_hz = a * HZ_PER_KHZ;
@@ -95,9 +98,9 @@ clock_from_cpuid(uint64_t *tsc_hz, uint64_t *apic_in_hz)
 	if (max < CPUID_FREQ)
 		return;
 	cpuid(CPUID_FREQ, 0, &a, &b, &c, &d);
-	if ((a & 0xffff) == 0)
+	if ((a & CPUID_FREQ_MHZ_MASK) == 0)
 		return;
-	*tsc_hz = (uint64_t)(a & 0xffff) * HZ_PER_MHZ;
+	*tsc_hz = (uint64_t)(a & CPUID_FREQ_MHZ_MASK) * HZ_PER_MHZ;
 	clock_tsc_src = CLOCK_SRC_CPUID16;
 	if (num != 0 && den != 0) {
 		*apic_in_hz = *tsc_hz * den / num;
