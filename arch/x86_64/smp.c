@@ -14,21 +14,22 @@
  *
  * The delays are what the processor needs (Linux's smp_quirk_init_udelay
  * and wakeup_secondary_cpu_via_init):
- *  - the SDM's 10 ms after INIT is for old processors; Intel family 6 and
- *    later, AMD and Hygon family 0xf and later, and any CPU under a
- *    hypervisor (CPUID.1:ECX[31]) need none;
+ *  - the SDM's 10 ms after INIT is for old processors; Linux skips it on
+ *    Intel family 6 and later and AMD and Hygon family 0xf and later, and
+ *    we also skip it on any CPU under a hypervisor (CPUID.1:ECX[31]),
+ *    whose virtual APs have no reset to settle;
  *  - STARTUP is sent twice because the first may be lost on some older
  *    processors (the SDM's 200 us between them; 10 us on the CPUs above).
  *    A second STARTUP to an AP already running is ignored, and an AP that
  *    runs the trampoline twice finds the same entry again.
  *
  * smp_start_aps() returns once the STARTUPs are sent; smp_wait_aps() then
- * waits, halted between checks: every AP
- * sends the BSP a wake-up IPI once online.  An AP that is not online
- * within AP_ONLINE_TIMEOUT_US is reported, sent INIT again to park it for
- * good, and skipped; the system runs on the CPUs it has (its per-CPU
- * block stays, offline, unless it was the last one).  The `cpu N: online`
- * lines are printed by the BSP once all are up, in CPU order.
+ * waits, halted between checks: every AP sends the BSP a wake-up IPI once
+ * online.  An AP that is not online within AP_ONLINE_TIMEOUT_US is
+ * reported, sent INIT again to park it for good, and skipped; the system
+ * runs on the CPUs it has (its per-CPU block stays, offline, unless it was
+ * the last one).  The `cpu N: online` lines are printed by the BSP once
+ * all are up, in CPU order.
  *
  * Locking: runs on the BSP only, before the other CPUs do anything but
  * their own bring-up (and the one IPI each sends back).  The trampoline's
@@ -115,8 +116,8 @@ ap_entry(struct percpu *pc)
 
 /*
  * True when the processor needs neither the INIT delay nor the long
- * STARTUP delay (Linux's smp_quirk_init_udelay): Intel family 6 and up,
- * AMD and Hygon 0xf and up, or any CPU under a hypervisor.
+ * STARTUP delay: Intel family 6 and up, AMD and Hygon 0xf and up (Linux's
+ * smp_quirk_init_udelay), or any CPU under a hypervisor.
  */
 static bool
 smp_modern_cpu(void)
