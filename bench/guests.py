@@ -48,6 +48,7 @@ def qemu_argv(accel, smp, mem, image, ns):
             "-smp", str(smp),
             "-accel", "kvm" if accel == "kvm" else "tcg,thread=multi",
             "-cpu", "max",
+            "-nodefaults",          # no VGA BIOS, no default NIC ROM
             "-display", "none",
             "-serial", "stdio",
             "-monitor", "none",

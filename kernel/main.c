@@ -5,22 +5,28 @@
  *
  * It is a flat list of init calls in dependency order; read it top to
  * bottom.  It ends in the BSP's core loop, like every AP's bring-up.
+ * boot_phase_end() closes each phase of the boot, and the line after
+ * READY shows them (kernel/bootphase.c); nothing on the way waits for a
+ * fixed time.
  *
  * Locking: runs alone on the BSP until smp_start_aps(); the APs only run
  * their own bring-up before READY.
  */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/clock.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/pmtimer.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vectors.h"
 #include "drivers/pci/pci.h"
 #include "drivers/virtio_net/vtnet.h"
+#include "kernel/bootphase.h"
 #include "kernel/console.h"
 #include "kernel/coreloop.h"
 #include "kernel/kernel.h"
@@ -95,6 +101,7 @@ kmain(int kind, uint32_t info)
 	desc_init_cpu(curcpu()->pc_desc); /* exceptions dump from here */
 	bootinfo_parse(kind, info);	/* copy before anything reuses it */
 	printk("unisr %s (%s boot)\n", UNISR_VERSION, bootinfo.bi_loader);
+	boot_phase_end("entry");
 
 	mem_boot_init();			/* page allocator and kmem */
 	paging_init();			/* identity map of all RAM */
@@ -105,40 +112,56 @@ kmain(int kind, uint32_t info)
 		printk("cmdline: command line longer than %d bytes "
 		    "truncated\n", CMDLINE_MAX - 1);
 	cmdline_parse(&kernel_config, bootinfo.bi_cmdline, cmdline_warn, NULL);
+	boot_phase_end("mem");
 
-	tsc_init();			/* TSC against the PIT */
 	if (acpi_init() != 0)
 		printk("acpi: unavailable; one CPU, no poweroff\n");
+	pmtimer_init();			/* FADT: the reference clock */
 	madt_parse();			/* CPUs, I/O APICs, overrides, MCFG */
 	pic_disable();
 	coreloop_init();		/* timer, wake-up and console vectors */
 	smp_cmds_init();
+	boot_phase_end("acpi");
+
 	if (lapic_init() == 0)
 		curcpu()->pc_apic_id = lapic_id();
 	else
 		printk("lapic: unavailable; one CPU, no timer\n");
 	if (ioapic_init() != 0)
 		printk("ioapic: none found\n");
+	boot_phase_end("lapic");
+
+	clock_init();			/* TSC and LAPIC timer rates */
+	boot_phase_end("tsc");
+
 	printk("cpu 0: online (apic id %u)\n", curcpu()->pc_apic_id);
 	percpu_set_online(curcpu());
-	if (lapic_present()) {
-		lapic_timer_calibrate();
+	if (lapic_present())
 		lapic_timer_start(CALLOUT_HZ);
-	}
-	ncpus = smp_start_aps();	/* each AP prints its online line */
+	smp_start_aps();		/* INIT, STARTUP: all at once */
+	toeplitz_init_default();	/* meanwhile; before any CPU hashes */
+	ncpus = smp_wait_aps();		/* prints their online lines */
 	console_irq_init();
+	boot_phase_end("smp");
+
 	netisr_kern_init();		/* workstreams, flow -> CPU table */
-	toeplitz_init_default();	/* before any CPU hashes */
 	net_reserve();			/* the stack's memory, before NICs' */
-	pci_init();			/* enumerate, then attach drivers */
-	pci_attach_drivers();
+	boot_phase_end("netisr");
+
+	pci_init();			/* enumerate (not while APs start) */
+	boot_phase_end("pci");
+
+	pci_attach_drivers();		/* virtio-net: reset, features, queues */
+	boot_phase_end("vtnet");
 	if ((ifnet_count() == 0 && vtnet_nomem_need_kib() != 0) ||
 	    (ifnet_count() != 0 && net_nomem_need_kib() != 0))
 		refuse_nomem();		/* no READY without the network */
 	net_init();			/* Ethernet, then lwIP over the NIC */
 
 	print_ready(ncpus);
-	printk("boot: ready in %lu us\n", uptime_us());
+	printk("boot: ready in %lu us\n",
+	    tsc_to_us(boot_phase_end("net") - boot_tsc));
+	boot_phases_print();		/* they add up to the line above */
 	shell_init(kernel_config.cc_console_echo);
 	shell_prompt();
 	coreloop_run();

@@ -11,9 +11,13 @@
 #  NET=user: QEMU user networking (one queue, no root), with guest ports
 #    7 (echo), 5001 (iperf2) and 5201 (iperf3) forwarded from localhost.
 #
-# Once the guest prints READY, the exact commands to reach it (with the
-# address it really got, e.g. from ip=dhcp) are printed on the terminal;
-# the serial output is also logged to build/run-serial.log for that.
+# Once the guest prints READY, the time from QEMU's start to that line
+# (polled every 5 ms, so good to about 10 ms) and the exact commands to
+# reach it (with the address it really got, e.g. from ip=dhcp) are printed
+# on the terminal; the serial output is also logged to
+# build/run-serial.log for that.  QEMU gets -nodefaults and romfile= on
+# each NIC: no VGA BIOS, no default NIC, no iPXE ROM for the firmware to
+# load and run, none of which the guest uses.
 # CMDLINE="..." boots build/unisr.elf directly with that kernel command
 # line instead of the GRUB ISO (whose command line is fixed).
 #
@@ -36,7 +40,8 @@ machine=${MACHINE:-q35}
 net=${NET:-tap}
 cmdline=${CMDLINE:-}
 serial_log="$top/build/run-serial.log"
-ready_wait=600		# half-seconds the hint printer waits for READY
+ready_wait=300		# seconds the hint printer waits for READY
+ready_poll=0.005	# how often it looks, seconds
 ns=${NS:-unisr}
 guest=10.0.2.15		# the default ip=; NET=user forwards ports to it
 tap=tap0
@@ -83,14 +88,14 @@ tap)
 	ip netns exec "$ns" ip link set lo up
 	prefix=(ip netns exec "$ns")
 	netargs=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,queues=$queues,vhost=off"
-	    -device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on")
+	    -device "virtio-net-pci,netdev=n0,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on,romfile=")
 	echo "run: network namespace $ns, tap $tap ($host_cidr)"
 	for ((k = 1; k < nics; k++)); do
 		sn=$(nic_subnet $k)
 		t=$(nic_tap $k)
 		make_tap "$t" "$sn.2/24"
 		netargs+=(-netdev "tap,id=n$k,ifname=$t,script=no,downscript=no,queues=$queues,vhost=off"
-		    -device "virtio-net-pci,netdev=n$k,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on,mac=$(printf '52:54:00:12:34:%02x' $((mac_first + k)))")
+		    -device "virtio-net-pci,netdev=n$k,mq=on,vectors=$((2 * queues + 2)),rss=on,hash=on,romfile=,mac=$(printf '52:54:00:12:34:%02x' $((mac_first + k)))")
 		nic_keys+="vtnet$k.ip=$sn.15/24 "
 		echo "run: network namespace $ns, tap $t ($sn.2/24) for vtnet$k ($sn.15)"
 	done
@@ -98,7 +103,7 @@ tap)
 user)
 	queues=1
 	netargs=(-netdev "user,id=n0,net=10.0.2.0/24,host=10.0.2.2,hostfwd=tcp:127.0.0.1:7007-$guest:7,hostfwd=tcp:127.0.0.1:5001-$guest:5001,hostfwd=tcp:127.0.0.1:5201-$guest:5201"
-	    -device "virtio-net-pci,netdev=n0")
+	    -device "virtio-net-pci,netdev=n0,romfile=")
 	echo "run: user networking: localhost:7007 -> guest echo (7), localhost:5001 -> iperf2 (5001), localhost:5201 -> iperf3 (5201)"
 	;;
 *)
@@ -117,33 +122,42 @@ nic_hints() {
 	done
 }
 
-# Prints how to reach the guest once it is READY.  QEMU has the terminal
-# in raw mode, hence the carriage returns.
+# Milliseconds since the epoch.
+now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+
+# Prints how long QEMU took to READY, and how to reach the guest.  QEMU
+# has the terminal in raw mode, hence the carriage returns.
 hints() {
-	local i line addr
-	for ((i = 0; i < ready_wait; i++)); do
+	local line addr own ms deadline
+	deadline=$(($(now_ms) + ready_wait * 1000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
 		line=$(grep -a -m1 '^READY ' "$serial_log" 2>/dev/null | tr -d '\r') || true
 		if [ -n "$line" ]; then
+			ms=$(($(now_ms) - qemu_start_ms))
+			sleep 0.05	# the guest's own figure follows READY
+			own=$(sed -n 's/^boot: ready in \([0-9]*\) us.*/\1/p' "$serial_log" | head -n1)
+			printf '\r\nrun: READY %d.%03d s after QEMU started (the guest: %s us from kernel entry)\r\n' \
+			    $((ms / 1000)) $((ms % 1000)) "${own:-?}"
 			addr=$(sed -n 's/.* ip=\([^/ ]*\).*/\1/p' <<<"$line")
 			if [ "$addr" = none ] || [ -z "$addr" ]; then
-				printf '\r\nrun: the guest is READY but has no IPv4 address\r\n'
+				printf 'run: the guest is READY but has no IPv4 address\r\n'
 				nic_hints
 			elif [ "$net" = tap ]; then
-				printf '\r\nrun: the guest is READY at %s; from another terminal:\r\n' "$addr"
+				printf 'run: the guest is READY at %s; from another terminal:\r\n' "$addr"
 				printf 'run:   ip netns exec %s ping %s\r\n' "$ns" "$addr"
 				printf 'run:   ip netns exec %s iperf -c %s\r\n' "$ns" "$addr"
 				printf 'run:   ip netns exec %s iperf3 -c %s\r\n' "$ns" "$addr"
 				printf 'run:   (or make ping, make iperf, make iperf3, make ns-shell)\r\n'
 				nic_hints
 			else
-				printf '\r\nrun: the guest is READY; from another terminal:\r\n'
+				printf 'run: the guest is READY; from another terminal:\r\n'
 				printf 'run:   iperf -c 127.0.0.1 -p 5001\r\n'
 				printf 'run:   iperf3 -c 127.0.0.1 -p 5201\r\n'
 				printf 'run:   nc 127.0.0.1 7007   (echo)\r\n'
 			fi
 			return
 		fi
-		sleep 0.5
+		sleep "$ready_poll"
 	done
 }
 
@@ -155,11 +169,12 @@ boot=(-cdrom "$top/build/unisr.iso" -boot d)
 echo "run: accel=$accel smp=$smp queues=$queues mem=$mem machine=$machine (quit: Ctrl-A x)"
 mkdir -p "$(dirname "$serial_log")"
 : >"$serial_log"
+qemu_start_ms=$(now_ms)
 hints &
 hint_pid=$!
 trap 'kill $hint_pid 2>/dev/null || true' EXIT
 "${prefix[@]}" qemu-system-x86_64 -machine "$machine" -accel "$qaccel" \
-    -cpu max -smp "$smp" -m "$mem" -display none \
+    -cpu max -smp "$smp" -m "$mem" -nodefaults -display none \
     -chardev "stdio,id=con0,mux=on,logfile=$serial_log" \
     -serial chardev:con0 -mon chardev=con0 \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${netargs[@]}" \

@@ -17,7 +17,7 @@
  *
  * Steps: load a temporary GDT, enter protected mode, enable PAE, load the
  * kernel CR3, set EFER.LME, enable paging (SDM 9.8.5), far-jump to 64-bit
- * code, load the stack from the data slot and jump to ap_entry(arg).
+ * code, find this CPU's entry, load its stack and jump to ap_entry(arg).
  */
 #include "arch/x86_64/smp_defs.h"
 
@@ -69,12 +69,40 @@ ap_lm64:
 	movw	%ax, %ds
 	movw	%ax, %es
 	movw	%ax, %ss
-	movq	TRAMP(ap_tramp_data) + AP_DATA_STACK, %rsp
-	movq	TRAMP(ap_tramp_data) + AP_DATA_ARG, %rdi
+	xorl	%eax, %eax		/* highest basic leaf */
+	cpuid
+	cmpl	$AP_CPUID_TOPOLOGY, %eax
+	jb	1f
+	movl	$AP_CPUID_TOPOLOGY, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	testw	%bx, %bx		/* no logical processors: not valid */
+	jz	1f
+	movl	%edx, %esi		/* x2APIC id */
+	jmp	2f
+1:	movl	$AP_CPUID_FEATURES, %eax
+	cpuid
+	shrl	$AP_APIC_ID_SHIFT, %ebx
+	movl	%ebx, %esi		/* initial APIC id */
+2:	movq	TRAMP(ap_tramp_data) + AP_DATA_TABLE, %rbx
+	movl	TRAMP(ap_tramp_data) + AP_DATA_COUNT, %ecx
+3:	testl	%ecx, %ecx
+	jz	ap_park
+	cmpl	%esi, AP_START_APIC(%rbx)
+	je	4f
+	addq	$AP_START_SIZE, %rbx
+	decl	%ecx
+	jmp	3b
+4:	movq	AP_START_STACK(%rbx), %rsp
+	movq	AP_START_ARG(%rbx), %rdi
 	movq	TRAMP(ap_tramp_data) + AP_DATA_ENTRY, %rax
 	xorl	%ebp, %ebp		/* ends the AP's backtraces */
 	pushq	$0			/* fake return address, aligns rsp */
 	jmpq	*%rax
+ap_park:				/* not ours to start: stay halted */
+	cli
+	hlt
+	jmp	ap_park
 
 	.balign 8
 ap_gdt:

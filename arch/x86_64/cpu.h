@@ -32,6 +32,14 @@
 #define CPUID_FEATURES		0x1
 #define CPUID_ECX_X2APIC	(1u << 21)
 #define CPUID_EDX_APIC		(1u << 9)
+#define CPUID_ECX_HYPERVISOR	(1u << 31)	/* reserved for hypervisors */
+#define CPUID_EBX_APIC_ID_SHIFT	24		/* leaf 1: initial APIC id */
+#define CPUID_VENDOR		0x0		/* EAX: highest basic leaf */
+#define CPUID_TOPOLOGY		0xb		/* EDX: x2APIC id */
+#define CPUID_TSC_CRYSTAL	0x15		/* TSC/crystal ratio, crystal Hz */
+#define CPUID_FREQ		0x16		/* EAX: base MHz */
+#define CPUID_HV_BASE		0x40000000	/* EAX: highest hypervisor leaf */
+#define CPUID_HV_TIMING		0x40000010	/* EAX: TSC kHz, EBX: APIC kHz */
 
 /* RFLAGS (SDM 2.3). */
 #define RFLAGS_IF	(1u << 9)

@@ -9,9 +9,10 @@
  * APIC errors to VEC_LAPIC_ERROR, masks LINT0 (the 8259s are masked and
  * unused) and sets the task priority to 0.
  *
- * The timer is calibrated once, on the BSP, against the TSC (which
- * tsc_init() calibrated against the PIT), then every CPU runs it periodic
- * at the requested rate with divide-by-16 (SDM 10.5.4).
+ * The timer's rate comes from arch/x86_64/clock.c (CPUID or the
+ * hypervisor's timing leaf, else counted with lapic_timer_count_start()
+ * and lapic_timer_count() over a measured window), then every CPU runs it
+ * periodic at the requested rate with divide-by-16 (SDM 10.5.4).
  *
  * Locking: the APIC registers are per CPU; no lock.  lapic_tick_hz is
  * written on the BSP before any AP starts.
@@ -53,8 +54,7 @@
 #define LVT_TIMER_PERIODIC	(1u << 17)
 #define TIMER_DIV_16		0x3	/* SDM figure 10-10 */
 #define TIMER_COUNT_MAX		0xffffffffu
-#define TIMER_CAL_MS		10
-#define MS_PER_S		1000u
+#define TIMER_DIVISOR		16	/* what TIMER_DIV_16 divides by */
 
 /* ICR (SDM 10.6.1). */
 #define ICR_DELIVERY_FIXED	(0u << 8)
@@ -205,24 +205,41 @@ lapic_send_sipi(uint32_t apic_id, uint8_t page)
 	lapic_icr(apic_id, ICR_DELIVERY_STARTUP | page);
 }
 
-/* Measures the timer's input rate over TIMER_CAL_MS of TSC time. */
+/*
+ * Starts this CPU's timer counting down from its maximum, masked, for a
+ * measurement (clock.c, the `clock` command); lapic_timer_start() puts
+ * the periodic timer back.
+ */
 void
-lapic_timer_calibrate(void)
+lapic_timer_count_start(void)
 {
-	uint64_t t0, until;
-	uint32_t left;
-
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-	t0 = rdtsc();
-	until = t0 + tsc_hz() / (MS_PER_S / TIMER_CAL_MS);
 	lapic_write(LAPIC_TIMER_INIT, TIMER_COUNT_MAX);
-	while (rdtsc() < until)
-		cpu_relax();
-	left = lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic_tick_hz = (uint64_t)(TIMER_COUNT_MAX - left) *
-	    (MS_PER_S / TIMER_CAL_MS);
+}
+
+/* Ticks counted since lapic_timer_count_start() (wraps after 2^32). */
+uint32_t
+lapic_timer_count(void)
+{
+	return TIMER_COUNT_MAX - lapic_read(LAPIC_TIMER_CUR);
+}
+
+/*
+ * Sets the rate of the timer's input before the divider (the bus or
+ * crystal clock); on the BSP, before any AP starts.
+ */
+void
+lapic_timer_set_input_hz(uint64_t hz)
+{
+	lapic_tick_hz = hz / TIMER_DIVISOR;
+}
+
+/* The same, as counted after divide-by-16 (lapic_timer_count()). */
+void
+lapic_timer_set_hz(uint64_t hz)
+{
+	lapic_tick_hz = hz;
 }
 
 uint64_t

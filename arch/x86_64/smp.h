@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
-uint32_t smp_start_aps(void);
+void	 smp_start_aps(void);
+uint32_t smp_wait_aps(void);
 
 #endif /* ARCH_X86_64_SMP_H */

@@ -14,12 +14,23 @@
 #define AP_GDT_DATA		0x10
 #define AP_GDT_CODE64		0x18
 
-/* struct ap_tramp_data field offsets. */
+/* struct ap_tramp_data field offsets (smp.c). */
 #define AP_DATA_CR3		0
-#define AP_DATA_STACK		8
+#define AP_DATA_TABLE		8	/* struct ap_start[], one per AP */
 #define AP_DATA_ENTRY		16
-#define AP_DATA_ARG		24
+#define AP_DATA_COUNT		24	/* entries in the table */
 #define AP_DATA_SIZE		32
+
+/* struct ap_start field offsets: what the AP with that APIC id takes. */
+#define AP_START_APIC		0
+#define AP_START_STACK		8
+#define AP_START_ARG		16
+#define AP_START_SIZE		24
+
+/* CPUID leaves the trampoline asks for its APIC id (SDM Vol. 2A). */
+#define AP_CPUID_FEATURES	0x1	/* EBX[31:24]: initial APIC id */
+#define AP_CPUID_TOPOLOGY	0xb	/* EDX: x2APIC id; EBX[15:0] 0: none */
+#define AP_APIC_ID_SHIFT	24
 
 #define AP_STACK_SIZE		(32 * 1024)
 

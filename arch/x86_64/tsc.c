@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * tsc.c: calibrate the TSC against the 8254 PIT and convert cycles to time.
+ * tsc.c: the TSC as the kernel's clock: its rate, conversions, udelay, and
+ * the last-resort calibration against the 8254 PIT.
+ *
+ * arch/x86_64/clock.c chooses the rate (CPUID, the hypervisor's timing
+ * leaf, the ACPI PM timer) and sets it with tsc_set_hz(); only a machine
+ * with none of those comes here to tsc_calibrate_pit().
  *
  * PIT channel 2 counts down from a known value at 1.193182 MHz with its
  * gate driven through port 0x61; we read the TSC when we start it and when
@@ -56,8 +61,9 @@ calibrate_once(void)
 	return (t1 - t0) * (MS_PER_S / CAL_MS);
 }
 
-void
-tsc_init(void)
+/* Best of CAL_ROUNDS windows of CAL_MS on the PIT; 0 if it never fired. */
+uint64_t
+tsc_calibrate_pit(void)
 {
 	uint64_t best = 0, hz;
 	int i;
@@ -67,8 +73,15 @@ tsc_init(void)
 		if (hz != 0 && (best == 0 || hz < best))
 			best = hz;
 	}
-	if (best != 0)
-		tsc_freq = best;
+	return best;
+}
+
+/* The BSP, once, before any other CPU reads the clock. */
+void
+tsc_set_hz(uint64_t hz)
+{
+	if (hz != 0)
+		tsc_freq = hz;
 }
 
 uint64_t

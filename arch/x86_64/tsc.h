@@ -9,7 +9,8 @@
 
 extern uint64_t boot_tsc;	/* TSC at kernel entry, saved by boot.S */
 
-void	 tsc_init(void);
+uint64_t tsc_calibrate_pit(void);
+void	 tsc_set_hz(uint64_t hz);
 uint64_t tsc_hz(void);
 uint64_t tsc_to_us(uint64_t cycles);
 uint64_t tsc_to_ns(uint64_t cycles);

@@ -355,6 +355,7 @@ struct vtnet_softc *vtnet_unit(unsigned unit);
 unsigned vtnet_unit_count(void);
 uint32_t vtnet_units_refused(void);
 void	*vtnet_ring_alloc(size_t bytes);
+void	*vtnet_buf_alloc(size_t bytes);
 const char *vtnet_rss_key_hex(void);
 
 #endif /* DRIVERS_VIRTIO_NET_VTNET_H */

@@ -99,7 +99,7 @@ vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq)
 	desc = vtnet_ring_alloc(vq_desc_bytes(size));
 	avail = vtnet_ring_alloc(vq_avail_bytes(size));
 	used = vtnet_ring_alloc(vq_used_bytes(size));
-	rxq->vrx_bufs = vtnet_ring_alloc((size_t)size * VTNET_RX_BUF_SIZE);
+	rxq->vrx_bufs = vtnet_buf_alloc((size_t)size * VTNET_RX_BUF_SIZE);
 	rxq->vrx_cookies = kmem_zalloc(size * sizeof(void *));
 	rxq->vrx_flows = kmem_zalloc(VTNET_FLOWS_PER_QUEUE *
 	    sizeof(struct vtnet_flow));

@@ -147,11 +147,13 @@ def virtio_net_args(queues, rss=False, legacy=True, tap=TAP,
     rss=True also turns on hash reporting (rss=on,hash=on); legacy=False
     makes the device modern-only (disable-legacy=on).  MSI-X vectors:
     one per virtqueue (2 * queues), one for the control queue, one for
-    config changes.  fds: QEMU gets the tap's queues as these
+    config changes.  `romfile=` (empty): no iPXE option ROM, which the
+    guest never uses and the firmware would otherwise load and run at
+    every boot.  fds: QEMU gets the tap's queues as these
     descriptors (text, "3:4:..." or a tapfds.py placeholder) instead of
     opening the tap by name.
     """
-    dev = ("virtio-net-pci,netdev=%s,mq=on,vectors=%d,mac=%s"
+    dev = ("virtio-net-pci,netdev=%s,mq=on,vectors=%d,mac=%s,romfile="
            % (netdev_id, 2 * queues + 2, mac))
     if rss:
         dev += ",rss=on,hash=on"

@@ -3,7 +3,9 @@
 
 - NET=tap: with NS set to a namespace name the test owns, `make run`
   creates that namespace with a multiqueue tap, boots the guest in it,
-  and once the guest is READY prints the exact commands to reach it;
+  and once the guest is READY prints the time from QEMU's start to READY
+  (positive, with the guest's own `boot: ready in` figure, which is less)
+  and the exact commands to reach it;
   the printed `ip netns exec <ns> ping <addr>` gets 3 of 3 replies.
   Ctrl-A x ends QEMU and make exits; the test deletes the namespace.
 - NICS=2 (NET=tap): the namespace gets tap0 (10.0.2.2/24) and tap1
@@ -30,6 +32,8 @@ import unisr_console as uc
 RUN_TIMEOUT = 120           # make (up to date) plus a TCG boot
 EXIT_TIMEOUT = 20
 HINT_RE = r"run: the guest is READY at ([\d.]+); from another terminal:"
+WALL_RE = (r"run: READY (\d+)\.(\d{3}) s after QEMU started "
+           r"\(the guest: (\d+) us from kernel entry\)")
 USER_HINT_RE = r"run: the guest is READY; from another terminal:"
 ECHO_FWD_PORT = 7007
 
@@ -63,6 +67,10 @@ def test_make_run_tap():
                             "SMP=2", "QUEUES=2"] + build_dir_arg(),
                            "test_run.tap.log")
     try:
+        child.expect(WALL_RE)
+        wall_ms = int(child.match.group(1)) * 1000 + int(child.match.group(2))
+        own_us = int(child.match.group(3))
+        assert 0 < own_us <= wall_ms * 1000, (own_us, wall_ms)
         child.expect(HINT_RE)
         addr = child.match.group(1)
         assert addr == "10.0.2.15"

@@ -41,6 +41,9 @@ TAIL_LINES = 40
 
 BANNER_RE = re.compile(r"^unisr \d+\.\d+\.\d+")
 PANIC_RE = re.compile(r"^PANIC")
+PHASES_RE = re.compile(r"^boot: phases((?: [a-z0-9_]+=\d+)+)$")
+CLOCK_RE = re.compile(r"^clock: tsc (\d+) kHz \(([^)]*)\), "
+                      r"lapic timer (\d+) kHz \(([^)]*)\)$")
 PROMPT = r"^unisr> "
 PROMPT_PREFIX_RE = re.compile(r"^(?:unisr> )+")
 ISO_CMDLINE = "console.echo=1"     # GRUB's built-in command line
@@ -73,7 +76,9 @@ def qemu_argv(accel, mode="direct", machine="pc", mem="64M", smp=1,
 
     `prefix` goes before QEMU itself (e.g. `ip netns exec NS`); `monitor`,
     a path, puts the human monitor on a unix socket there instead of
-    `-monitor none`.
+    `-monitor none`.  `-nodefaults`: no VGA card (whose BIOS the firmware
+    would run), no default NIC with its option ROM, no floppy or
+    parallel port; the guest uses none of them.
     """
     if accel not in ("kvm", "tcg"):
         raise ValueError("accel must be kvm or tcg, not %r" % (accel,))
@@ -85,6 +90,7 @@ def qemu_argv(accel, mode="direct", machine="pc", mem="64M", smp=1,
             "-smp", str(smp),
             "-accel", "kvm" if accel == "kvm" else "tcg,thread=multi",
             "-cpu", "max",
+            "-nodefaults",
             "-display", "none",
             "-serial", "stdio",
             "-monitor", mon,
@@ -213,6 +219,17 @@ class BootInfo:
             if m:
                 break
         self.ready_us = int(m.group(1)) if m else None
+        # `boot: phases name=us ...`, right after `boot: ready in`: an
+        # ordered list of (name, us), or None when the line is missing.
+        self.phases = None
+        for ln in lines:
+            p = PHASES_RE.match(ln)
+            if p:
+                self.phases = [(k, int(v)) for k, v in
+                               (f.split("=") for f in p.group(1).split())]
+                break
+        self.clock = next((CLOCK_RE.match(ln) for ln in lines
+                           if CLOCK_RE.match(ln)), None)
 
     def index(self, pred):
         """Index of the first line for which pred(line) holds, or -1."""
@@ -354,7 +371,10 @@ class Console:
         lines = self.text[start:m.start()].split("\n")
         first = next((i for i, ln in enumerate(lines) if BANNER_RE.match(ln)),
                      0)
-        return BootInfo([ln for ln in lines[first:]])
+        b = BootInfo([ln for ln in lines[first:]])
+        if b.ready_us is not None and b.phases is None:
+            self.fail("`boot: ready in` without a `boot: phases` line")
+        return b
 
     def send(self, s):
         self.child.send(s)
