@@ -49,6 +49,7 @@ def qemu_argv(accel, smp, mem, image, ns):
             "-accel", "kvm" if accel == "kvm" else "tcg,thread=multi",
             "-cpu", "max",
             "-nodefaults",          # no VGA BIOS, no default NIC ROM
+            "-bios", uc.QBOOT,      # both guests: -kernel boots, no SeaBIOS
             "-display", "none",
             "-serial", "stdio",
             "-monitor", "none",

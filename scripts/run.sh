@@ -43,6 +43,10 @@ serial_log="$top/build/run-serial.log"
 ready_wait=300		# seconds the hint printer waits for READY
 ready_poll=0.005	# how often it looks, seconds
 ns=${NS:-unisr}
+# Direct boots (CMDLINE) start from qboot, QEMU's minimal firmware, not
+# SeaBIOS: about 0.05 s sooner; the kernel assigns the PCI BARs qboot
+# leaves.  The ISO needs SeaBIOS for GRUB.
+qboot=/usr/share/qemu/qboot.rom
 guest=10.0.2.15		# the default ip=; NET=user forwards ports to it
 tap=tap0
 host_cidr=10.0.2.2/24
@@ -164,7 +168,7 @@ hints() {
 boot=(-cdrom "$top/build/unisr.iso" -boot d)
 # The vtnetN keys first: a CMDLINE token for the same key comes later, wins.
 [ -n "$nic_keys" ] && cmdline="$nic_keys$cmdline"
-[ -n "$cmdline" ] && boot=(-kernel "$top/build/unisr.elf" -append "${cmdline% }")
+[ -n "$cmdline" ] && boot=(-bios "$qboot" -kernel "$top/build/unisr.elf" -append "${cmdline% }")
 
 echo "run: accel=$accel smp=$smp queues=$queues mem=$mem machine=$machine (quit: Ctrl-A x)"
 mkdir -p "$(dirname "$serial_log")"

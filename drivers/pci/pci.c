@@ -8,7 +8,10 @@
  * (PCI Local Bus 3.0, 3.2.2.3.2) otherwise.  Enumeration starts at bus 0
  * and follows every PCI-to-PCI bridge to its secondary bus.  BARs are
  * sized by writing all ones with decoding off (6.2.5.1); 64-bit BARs take
- * two slots.  Memory BARs are mapped uncached on demand, wherever they are.
+ * two slots.  Memory BARs the firmware left at 0 (qboot assigns none) get
+ * addresses from pci_assign.c's window, written with decoding off; devices
+ * behind a bridge keep theirs unassigned (we program no bridge windows).
+ * Memory BARs are mapped uncached on demand, wherever they are.
  *
  * Locking: pci_cf8_lock serialises the two-step CF8/CFC access (ECAM needs
  * none).  Enumeration and attach run once on the BSP before other CPUs
@@ -16,10 +19,12 @@
  */
 #include <stddef.h>
 
+#include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/madt.h"
 #include "arch/x86_64/paging.h"
 #include "drivers/pci/pci.h"
+#include "drivers/pci/pci_assign.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/shell.h"
@@ -50,7 +55,10 @@ static struct pci_dev pci_devs[PCI_MAX_DEVICES];
 static int pci_ndevs;
 static uint8_t *pci_ecam;	/* segment 0, bus 0 */
 static uint8_t pci_ecam_bus_end;
+static uint64_t pci_ecam_phys;
 static struct spinlock pci_cf8_lock = SPINLOCK_INITIALIZER;
+static uint32_t pci_bars_assigned;	/* by pci_assign_bars() */
+static uint32_t pci_bars_unassigned;	/* left at 0: no room, bridge, size */
 
 extern const struct pci_driver *const __pci_drivers_start[];
 extern const struct pci_driver *const __pci_drivers_end[];
@@ -223,6 +231,119 @@ scan_bus(uint8_t bus, int depth)
 	}
 }
 
+/* The boot memory map and the ranges in use, for pci_mmio_window(). */
+static int
+pci_window(struct pci_range *win)
+{
+	static struct pci_memrange mm[BOOTINFO_MAX_MMAP];
+	static struct pci_range busy[PCI_MAX_DEVICES * PCI_NUM_BARS + 1];
+	size_t nmm, nbusy = 0;
+	int i, b;
+
+	for (nmm = 0; nmm < bootinfo.bi_nmmap; nmm++) {
+		const struct bootinfo_mmap *m = &bootinfo.bi_mmap[nmm];
+
+		mm[nmm].pm_base = m->bm_base;
+		mm[nmm].pm_len = m->bm_len;
+		mm[nmm].pm_ram = m->bm_type == BOOT_MEM_RAM ||
+		    m->bm_type == BOOT_MEM_ACPI || m->bm_type == BOOT_MEM_NVS;
+	}
+	if (pci_ecam != NULL) {
+		busy[nbusy].pr_base = pci_ecam_phys;
+		busy[nbusy++].pr_end = pci_ecam_phys +
+		    (((uint64_t)pci_ecam_bus_end + 1) << ECAM_BUS_SHIFT);
+	}
+	for (i = 0; i < pci_ndevs; i++)
+		for (b = 0; b < PCI_NUM_BARS; b++) {
+			const struct pci_bar *bar = &pci_devs[i].pd_bar[b];
+
+			if (bar->pb_io || bar->pb_size == 0 || bar->pb_base == 0)
+				continue;
+			busy[nbusy].pr_base = bar->pb_base;
+			busy[nbusy++].pr_end = bar->pb_base + bar->pb_size;
+		}
+	return pci_mmio_window(mm, nmm, busy, nbusy, win);
+}
+
+/* Writes addr into memory BAR b of pd, decoding off meanwhile. */
+static void
+pci_set_bar(struct pci_dev *pd, int b, uint64_t addr)
+{
+	uint16_t cmd = pci_read16(pd, PCI_COMMAND);
+	uint16_t off = PCI_BAR0 + 4 * b;
+	uint32_t lo = pci_read32(pd, off);
+
+	if (cmd & PCI_COMMAND_MEMORY)
+		pci_write16(pd, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+	pci_write32(pd, off, (uint32_t)addr | (lo & ~BAR_MEM_MASK));
+	if (pd->pd_bar[b].pb_64)
+		pci_write32(pd, off + 4, (uint32_t)(addr >> 32));
+	if (cmd & PCI_COMMAND_MEMORY)
+		pci_write16(pd, PCI_COMMAND, cmd);
+	pd->pd_bar[b].pb_base = addr;
+}
+
+/*
+ * Gives the memory BARs the firmware left at 0 an address (SeaBIOS
+ * assigns all, qboot none).  I/O BARs stay unassigned: no driver uses
+ * port I/O.  Boot, BSP, before any driver attaches.
+ */
+static void
+pci_assign_bars(void)
+{
+	struct pci_want want[PCI_ASSIGN_MAX];
+	struct pci_dev *owner[PCI_ASSIGN_MAX];
+	int bar[PCI_ASSIGN_MAX];
+	struct pci_range win;
+	size_t n = 0, k;
+	int i, b;
+
+	for (i = 0; i < pci_ndevs; i++)
+		for (b = 0; b < PCI_NUM_BARS; b++) {
+			struct pci_dev *pd = &pci_devs[i];
+			const struct pci_bar *pb = &pd->pd_bar[b];
+
+			if (pb->pb_io || pb->pb_size == 0 || pb->pb_base != 0)
+				continue;
+			if (pd->pd_bus != 0 || n == PCI_ASSIGN_MAX) {
+				printk("pci: %02x:%02x.%x bar%d unassigned (%s)"
+				    "\n", pd->pd_bus, pd->pd_dev, pd->pd_fn, b,
+				    pd->pd_bus != 0 ? "behind a bridge" :
+				    "too many");
+				pci_bars_unassigned++;
+				continue;
+			}
+			want[n].pw_size = pb->pb_size;
+			owner[n] = pd;
+			bar[n++] = b;
+		}
+	if (n == 0)
+		return;
+	if (pci_window(&win) != 0) {
+		printk("pci: no room below 4 GiB for %zu memory BARs; "
+		    "unassigned\n", n);
+		pci_bars_unassigned += (uint32_t)n;
+		return;
+	}
+	pci_place_bars(&win, want, n);
+	for (k = 0; k < n; k++) {
+		struct pci_dev *pd = owner[k];
+
+		if (want[k].pw_addr == 0) {
+			printk("pci: %02x:%02x.%x bar%d size 0x%lx does not "
+			    "fit 0x%lx-0x%lx; unassigned\n", pd->pd_bus,
+			    pd->pd_dev, pd->pd_fn, bar[k], want[k].pw_size,
+			    win.pr_base, win.pr_end);
+			pci_bars_unassigned++;
+			continue;
+		}
+		pci_set_bar(pd, bar[k], want[k].pw_addr);
+		pci_bars_assigned++;
+	}
+	printk("pci: assigned %u memory BARs in 0x%lx-0x%lx\n",
+	    pci_bars_assigned, win.pr_base, win.pr_end);
+}
+
 void
 pci_init(void)
 {
@@ -235,10 +356,12 @@ pci_init(void)
 			continue;
 		pci_ecam = vm_map_mmio(r->mr_base,
 		    ((uint64_t)r->mr_bus_end + 1) << ECAM_BUS_SHIFT);
+		pci_ecam_phys = r->mr_base;
 		pci_ecam_bus_end = r->mr_bus_end;
 		break;
 	}
 	scan_bus(0, 0);
+	pci_assign_bars();
 	printk("pci: %d devices, config access %s\n", pci_ndevs,
 	    pci_ecam != NULL ? "ECAM" : "CF8");
 }

@@ -137,7 +137,7 @@ def qemu(request, accel):
     def boot(mode="direct", machine="pc", mem="64M", smp=1, cmdline="",
              extra=(), expect_panic=False, ready=True,
              timeout=uc.BOOT_TIMEOUT, prefix=(), monitor=False, nics=None,
-             rss=False, nics_home=None):
+             rss=False, nics_home=None, firmware=None):
         image = uc.KERNEL if mode == "direct" else uc.ISO
         if not image.is_file():
             pytest.fail("%s does not exist: run make first" % image,
@@ -158,7 +158,7 @@ def qemu(request, accel):
             mon = os.path.join(tmpdirs[-1], "monitor.sock")
         argv = uc.qemu_argv(accel, mode=mode, machine=machine, mem=mem,
                             smp=smp, cmdline=cmdline, extra=extra,
-                            prefix=prefix, monitor=mon)
+                            prefix=prefix, monitor=mon, firmware=firmware)
         name = _log_name("%s.%s" % (request.node.module.__name__,
                                      request.node.name))
         if consoles:
