@@ -103,7 +103,7 @@ ELF		:= $(B)/unisr.elf
 ISO		:= $(B)/unisr.iso
 ELF_WARN_BYTES	:= 2097152
 
-.PHONY: FORCE all deps run test test-unit test-py test-full test-slow debug \
+.PHONY: FORCE all deps run test test-unit test-py test-full test-slow bench-boot debug \
 	format clean bench-unit bench ping iperf iperf3 ns-shell fuzz
 
 all: $(ELF) $(ISO)
@@ -293,6 +293,11 @@ test-full: $(DEPS_STAMP)
 
 bench-unit: $(DEPS_STAMP)
 	@bash scripts/bench-unit.sh
+
+# Boot time: every firmware and -smp, 5 boots each (bench/boottime.py).
+bench-boot: $(DEPS_STAMP)
+	$(MAKE) all
+	ACCEL=$(ACCEL) $(PYTHON) bench/boottime.py $(BENCH_ARGS)
 
 # QUICK=1: one configuration (-smp 2), one repetition (under 3 minutes).
 # BENCH_ARGS: more options for bench/bench.py (see its --help).
