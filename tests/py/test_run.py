@@ -13,7 +13,10 @@
   run.sh prints how to reach vtnet1 (guest 10.0.3.15 through
   vtnet1.ip=10.0.3.15/24, host 10.0.3.2/24 on tap1, the ping command);
   the guest's `cmdline` shows that key set, and vtnet0 answers 3 of 3
-  pings as with one NIC.
+  pings as with one NIC.  With a command line the boot is direct, from
+  qboot: the kernel assigned the BARs (`pci: assigned 5 memory BARs`:
+  two per virtio-net, one of q35's AHCI), and the QEMU-start-to-READY
+  line is printed as for the ISO.
 - NET=user, itself run inside a fresh namespace (so "localhost" is the
   namespace's own loopback): the READY hint names the forwarded ports,
   and a TCP connection to localhost:7007 reaches the guest's echo
@@ -97,6 +100,11 @@ def test_make_run_nics2():
     try:
         child.expect(r"run: network namespace %s, tap tap1 \(10\.0\.3\.2/24\)"
                      r" for vtnet1 \(10\.0\.3\.15\)" % name)
+        child.expect(r"pci: assigned (\d+) memory BARs in 0x")
+        assert child.match.group(1) == "5"
+        child.expect(WALL_RE)
+        wall_ms = int(child.match.group(1)) * 1000 + int(child.match.group(2))
+        assert 0 < int(child.match.group(3)) <= wall_ms * 1000
         child.expect(HINT_RE)
         addr = child.match.group(1)
         assert addr == "10.0.2.15"
