@@ -142,22 +142,6 @@ vtnet_rss_key_hex(void)
 	return buf;
 }
 
-static const struct {
-	unsigned	fn_bit;
-	const char	*fn_name;
-} vtnet_feature_names[] = {
-	{ VIRTIO_F_VERSION_1, "VERSION_1" }, { VTNET_F_MAC, "MAC" },
-	{ VTNET_F_STATUS, "STATUS" }, { VTNET_F_MRG_RXBUF, "MRG_RXBUF" },
-	{ VTNET_F_CSUM, "CSUM" }, { VTNET_F_GUEST_CSUM, "GUEST_CSUM" },
-	{ VTNET_F_CTRL_VQ, "CTRL_VQ" }, { VTNET_F_MQ, "MQ" },
-	{ VTNET_F_RSS, "RSS" }, { VTNET_F_HASH_REPORT, "HASH_REPORT" },
-	{ VIRTIO_F_EVENT_IDX, "EVENT_IDX" },
-	{ VIRTIO_F_INDIRECT_DESC, "INDIRECT_DESC" }, { VTNET_F_MTU, "MTU" },
-	{ VTNET_F_GUEST_TSO4, "GUEST_TSO4" },
-	{ VTNET_F_GUEST_TSO6, "GUEST_TSO6" },
-	{ VTNET_F_HOST_TSO4, "HOST_TSO4" }, { VTNET_F_HOST_TSO6, "HOST_TSO6" },
-};
-
 _Static_assert(VTNET_MAX_UNITS <= IF_MAX,
     "every unit that attaches gets an ifnet (net/if/if.h)");
 
@@ -188,32 +172,6 @@ uint32_t
 vtnet_units_refused(void)
 {
 	return vtnet_refused;
-}
-
-/*
- * Page-aligned, physically contiguous memory the device only writes into
- * before we read it (rx buffers): not zeroed, which for 256 pages a queue
- * was most of the attach's time (issue 15).
- */
-void *
-vtnet_buf_alloc(size_t bytes)
-{
-	size_t npages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-	uint64_t pa = mem_page_alloc(npages);
-
-	return pa == 0 ? NULL : (void *)(uintptr_t)pa;
-}
-
-/* Zeroed, page-aligned, physically contiguous memory for a ring part. */
-void *
-vtnet_ring_alloc(size_t bytes)
-{
-	size_t npages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-	void *p = vtnet_buf_alloc(bytes);
-
-	if (p != NULL)
-		memset(p, 0, npages * PAGE_SIZE);
-	return p;
 }
 
 /*
@@ -389,21 +347,6 @@ vtnet_negotiate(struct vtnet_softc *sc)
 	    (f & (1ull << VTNET_F_MRG_RXBUF)) == 0)
 		f &= ~(1ull << VTNET_F_GUEST_TSO4 | 1ull << VTNET_F_GUEST_TSO6);
 	return virtio_pci_negotiate(&sc->vs_vp, f);
-}
-
-static void
-vtnet_log_features(struct vtnet_softc *sc)
-{
-	char line[PRINTK_LINE_MAX];
-	size_t i, n = 0;
-
-	n += ksnprintf(line, sizeof(line), "%s: features", vtnet_name(sc));
-	for (i = 0; i < nitems(vtnet_feature_names); i++)
-		if (virtio_has(&sc->vs_vp, vtnet_feature_names[i].fn_bit) &&
-		    n < sizeof(line))
-			n += ksnprintf(line + n, sizeof(line) - n, " %s",
-			    vtnet_feature_names[i].fn_name);
-	printk("%s\n", line);
 }
 
 static uint16_t

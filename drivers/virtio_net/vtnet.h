@@ -151,6 +151,9 @@ struct vtnet_hdr {
 _Static_assert(sizeof(struct vtnet_hdr) == VTNET_HDR_LEN_HASH,
     "virtio_net_hdr with hash report (5.1.6)");
 
+#define VTNET_FLOW_TCP		6	/* vf_proto: the IP protocol numbers */
+#define VTNET_FLOW_UDP		17
+
 /* One tracked IPv4 TCP/UDP flow (the `vtnet flows` diagnostic). */
 struct vtnet_flow {
 	uint32_t	vf_src, vf_dst;
@@ -314,8 +317,6 @@ void	vtnet_rx_watchdog_start(struct vtnet_softc *sc);
 int	vtnet_rx_setup(struct vtnet_softc *sc, struct vtnet_rxq *rxq);
 void	vtnet_rx_start(struct vtnet_rxq *rxq);
 bool	vtnet_rx_poll(void *arg);
-void	vtnet_flows_print(struct vtnet_softc *sc);
-void	vtnet_flows_clear(struct vtnet_softc *sc);
 bool	vtnet_rxbuf_scarce(struct ifnet *ifp, const struct mbuf *m);
 void	vtnet_rx_bad_gso(struct vtnet_softc *sc, uint32_t n);
 uint32_t vtnet_rx_get_lend_max(void);
@@ -356,6 +357,7 @@ unsigned vtnet_unit_count(void);
 uint32_t vtnet_units_refused(void);
 void	*vtnet_ring_alloc(size_t bytes);
 void	*vtnet_buf_alloc(size_t bytes);
+void	 vtnet_log_features(struct vtnet_softc *sc);
 const char *vtnet_rss_key_hex(void);
 
 #endif /* DRIVERS_VIRTIO_NET_VTNET_H */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * vtnet_cmds.c: the NICs' diagnostics: each one's part of `netstat -i`
+ * vtnet_cmds.c: the NICs' diagnostics: the attach's features line
+ * (vtnet_log_features), each one's part of `netstat -i`
  * (per-queue counters, vtnet_if_print_stats, the interface's
  * ifo_print_stats; the command itself is net/netstat.c's; the rx drop
  * reasons stay the last line, after the tx completions line) and the `vtnet`
  * command: `vtnet units` lists every device, and `vtnet [<unit>] rss |
  * rings | flows [clear] | send <n> | msix | losekick | badgso` works on
- * one, unit 0 unless a unit (`1` or `vtnet1`) comes first.
+ * one, unit 0 unless a unit (`1` or `vtnet1`) comes first.  `vtnet
+ * flows` prints the flow table each rx queue keeps (vtnet_rx.c) and
+ * `flows clear` empties it on each queue's own CPU.
  *
  * Locking: the counters are read racily (each is written by one CPU);
  * `vtnet send` transmits from the shell's CPU through the normal path.
@@ -16,6 +19,7 @@
 #include "drivers/virtio_net/vtnet.h"
 #include "drivers/virtio_net/vtnet_hdr.h"
 #include "kernel/console.h"
+#include "kernel/coreloop.h"
 #include "kernel/libc.h"
 #include "kernel/printf.h"
 #include "kernel/shell.h"
@@ -27,6 +31,38 @@
 #define VTNET_TEST_ETHERTYPE	0x88b5	/* IEEE 802 local experimental */
 #define VTNET_TEST_FRAME_LEN	60	/* minimum Ethernet payload + header */
 #define RSS_PER_LINE		128
+
+static const struct {
+	unsigned	fn_bit;
+	const char	*fn_name;
+} vtnet_feature_names[] = {
+	{ VIRTIO_F_VERSION_1, "VERSION_1" }, { VTNET_F_MAC, "MAC" },
+	{ VTNET_F_STATUS, "STATUS" }, { VTNET_F_MRG_RXBUF, "MRG_RXBUF" },
+	{ VTNET_F_CSUM, "CSUM" }, { VTNET_F_GUEST_CSUM, "GUEST_CSUM" },
+	{ VTNET_F_CTRL_VQ, "CTRL_VQ" }, { VTNET_F_MQ, "MQ" },
+	{ VTNET_F_RSS, "RSS" }, { VTNET_F_HASH_REPORT, "HASH_REPORT" },
+	{ VIRTIO_F_EVENT_IDX, "EVENT_IDX" },
+	{ VIRTIO_F_INDIRECT_DESC, "INDIRECT_DESC" }, { VTNET_F_MTU, "MTU" },
+	{ VTNET_F_GUEST_TSO4, "GUEST_TSO4" },
+	{ VTNET_F_GUEST_TSO6, "GUEST_TSO6" },
+	{ VTNET_F_HOST_TSO4, "HOST_TSO4" }, { VTNET_F_HOST_TSO6, "HOST_TSO6" },
+};
+
+/* The attach line `vtnet<u>: features ...`: what was negotiated. */
+void
+vtnet_log_features(struct vtnet_softc *sc)
+{
+	char line[PRINTK_LINE_MAX];
+	size_t i, n = 0;
+
+	n += ksnprintf(line, sizeof(line), "%s: features", vtnet_name(sc));
+	for (i = 0; i < nitems(vtnet_feature_names); i++)
+		if (virtio_has(&sc->vs_vp, vtnet_feature_names[i].fn_bit) &&
+		    n < sizeof(line))
+			n += ksnprintf(line + n, sizeof(line) - n, " %s",
+			    vtnet_feature_names[i].fn_name);
+	printk("%s\n", line);
+}
 
 struct vtnet_totals {
 	uint64_t	t_ipkts, t_ibytes, t_idrops, t_opkts, t_obytes;
@@ -381,6 +417,77 @@ vtnet_arg_unit(const char *arg, uint32_t *unit)
 	if (strncmp(arg, prefix, sizeof(prefix) - 1) == 0)
 		arg += sizeof(prefix) - 1;
 	return kstrtou32(arg, UINT16_MAX, unit) == 0;
+}
+
+/* `vtnet flows`: the flows each rx queue recorded (vtnet_rx.c). */
+static const char *
+flow_proto(uint8_t p)
+{
+	return p == VTNET_FLOW_TCP ? "tcp" : "udp";
+}
+
+static void
+vtnet_flows_print(struct vtnet_softc *sc)
+{
+	uint64_t flows = 0, frames = 0, untracked = 0, probes = 0;
+	const struct vtnet_flow *fl;
+	char hs[sizeof("0x12345678")];
+	uint16_t q;
+	uint32_t i;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		untracked += sc->vs_rxq[q].vrx_flows_untracked;
+		probes += sc->vs_rxq[q].vrx_flow_probes;
+		for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
+			fl = &sc->vs_rxq[q].vrx_flows[i];
+			if (!fl->vf_used)
+				continue;
+			flows++;
+			frames += fl->vf_frames;
+			if (fl->vf_hash_type != 0)
+				ksnprintf(hs, sizeof(hs), "0x%08x",
+				    fl->vf_hash);
+			else
+				ksnprintf(hs, sizeof(hs), "none");
+			printk("flow %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u queue %u "
+			    "hash %s type %u frames %lu\n",
+			    flow_proto(fl->vf_proto), fl->vf_src >> 24,
+			    (fl->vf_src >> 16) & 0xff, (fl->vf_src >> 8) & 0xff,
+			    fl->vf_src & 0xff, fl->vf_sport, fl->vf_dst >> 24,
+			    (fl->vf_dst >> 16) & 0xff, (fl->vf_dst >> 8) & 0xff,
+			    fl->vf_dst & 0xff, fl->vf_dport, q, hs,
+			    fl->vf_hash_type, fl->vf_frames);
+		}
+	}
+	/* probes: table slots looked at, at most VTNET_FLOW_PROBES a frame. */
+	if (untracked != 0)
+		printk("flows: %lu flows, %lu frames untracked %lu probes %lu\n",
+		    flows, frames, untracked, probes);
+	else
+		printk("flows: %lu flows, %lu frames probes %lu\n", flows,
+		    frames, probes);
+}
+
+static void
+flows_clear_queue(void *arg)
+{
+	struct vtnet_rxq *rxq = arg;
+
+	memset(rxq->vrx_flows, 0, VTNET_FLOWS_PER_QUEUE *
+	    sizeof(struct vtnet_flow));
+	rxq->vrx_flows_untracked = 0;
+	rxq->vrx_flow_probes = 0;
+}
+
+/* Forgets the recorded flows, on each queue's own CPU. */
+static void
+vtnet_flows_clear(struct vtnet_softc *sc)
+{
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++)
+		smp_call_sync(sc->vs_rxq[q].vrx_cpu, flows_clear_queue,
+		    &sc->vs_rxq[q]);
 }
 
 static int

@@ -21,9 +21,16 @@
  * A stopped queue stays stopped: the device needs a reset, which the
  * driver does not do on its own.
  *
+ * The rx watchdog, a second callout on CPU 0 per device (vs_rx_wd),
+ * rings the doorbell of every rx queue that saw no frame for
+ * VTNET_RX_WD_TICKS (`vtnet rings` counts them, wd-kicks): QEMU flushes
+ * packets parked for a starved queue only when that queue is notified
+ * (vtnet_rx.c, rx_doorbell_all).
+ *
  * Locking: the counters are each written by their queue's owner and read
  * here racily (aligned 64-bit loads); a device's vs_health_co and
- * vs_health_seen[] belong to CPU 0's callout alone.
+ * vs_health_seen[] belong to CPU 0's callout alone, vs_rx_wd and each
+ * queue's vrx_wd_seen and vrx_wd_kicks to the rx watchdog.
  */
 #include <stddef.h>
 
@@ -140,4 +147,36 @@ vtnet_health_print(struct vtnet_softc *sc)
 	    "pending %d", sc->vs_ctrl_timeouts, sc->vs_ctrl_late,
 	    sc->vs_ctrl_refused, sc->vs_ctrl_pending);
 	vtnet_bad_print(&sc->vs_ctrlq, "ctrl", more);
+}
+
+/*
+ * CPU 0, every VTNET_RX_WD_TICKS, one callout per device (vs_rx_wd):
+ * doorbell for queues with no traffic.
+ */
+static void
+rx_watchdog(void *arg)
+{
+	struct vtnet_softc *sc = arg;
+	struct vtnet_rxq *rxq;
+	uint64_t seen;
+	uint16_t q;
+
+	for (q = 0; q < sc->vs_nqueues; q++) {
+		rxq = &sc->vs_rxq[q];
+		seen = __atomic_load_n(&rxq->vrx_packets, __ATOMIC_RELAXED);
+		if (seen == rxq->vrx_wd_seen) {
+			vtnet_rx_doorbell(rxq);
+			rxq->vrx_wd_kicks++;
+		}
+		rxq->vrx_wd_seen = seen;
+	}
+	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
+}
+
+/* On CPU 0, after the queues are started. */
+void
+vtnet_rx_watchdog_start(struct vtnet_softc *sc)
+{
+	callout_init(&sc->vs_rx_wd);
+	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
 }

@@ -59,8 +59,6 @@
 #define IPV4_VERSION		4
 #define IPV4_IHL_MASK		0x0f
 #define IPV4_FRAG_MASK		0x3fff	/* MF flag and fragment offset */
-#define IPPROTO_TCP		6
-#define IPPROTO_UDP		17
 #define L4_PORTS_LEN		4
 #define FLOW_MIX		0x9e3779b9u	/* golden-ratio multiplier */
 #define VTNET_FLOW_PROBES	8	/* slots tried per frame, at most */
@@ -147,7 +145,8 @@ vtnet_rx_doorbell(struct vtnet_rxq *rxq)
  * device's RSS to queue j, while j has no buffer, is parked on i; QEMU
  * flushes it only when queue i is notified, and stops reading backend i
  * meanwhile.  So when a queue ran out of buffers, ring every queue's
- * doorbell once it has buffers again, and (below) ring idle queues'
+ * doorbell once it has buffers again, and (vtnet_health.c's rx
+ * watchdog) ring idle queues'
  * doorbells now and then in case a starved moment went unseen.
  */
 static void
@@ -157,38 +156,6 @@ rx_doorbell_all(struct vtnet_softc *sc)
 
 	for (q = 0; q < sc->vs_nqueues; q++)
 		vtnet_rx_doorbell(&sc->vs_rxq[q]);
-}
-
-/*
- * CPU 0, every VTNET_RX_WD_TICKS, one callout per device (vs_rx_wd):
- * doorbell for queues with no traffic.
- */
-static void
-rx_watchdog(void *arg)
-{
-	struct vtnet_softc *sc = arg;
-	struct vtnet_rxq *rxq;
-	uint64_t seen;
-	uint16_t q;
-
-	for (q = 0; q < sc->vs_nqueues; q++) {
-		rxq = &sc->vs_rxq[q];
-		seen = __atomic_load_n(&rxq->vrx_packets, __ATOMIC_RELAXED);
-		if (seen == rxq->vrx_wd_seen) {
-			vtnet_rx_doorbell(rxq);
-			rxq->vrx_wd_kicks++;
-		}
-		rxq->vrx_wd_seen = seen;
-	}
-	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
-}
-
-/* On CPU 0, after the queues are started. */
-void
-vtnet_rx_watchdog_start(struct vtnet_softc *sc)
-{
-	callout_init(&sc->vs_rx_wd);
-	callout_reset(&sc->vs_rx_wd, VTNET_RX_WD_TICKS, rx_watchdog, sc);
 }
 
 /* Publishes the pre-posted buffers; after DRIVER_OK. */
@@ -339,7 +306,7 @@ flow_note(struct vtnet_rxq *rxq, const uint8_t *f, uint32_t len,
 	ihl = (uint32_t)(ip[0] & IPV4_IHL_MASK) * 4;
 	proto = ip[9];
 	if (ihl < IPV4_MIN_HDR || (be16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
-	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+	    (proto != VTNET_FLOW_TCP && proto != VTNET_FLOW_UDP) ||
 	    len < VTNET_ETHER_HDR_LEN + ihl + L4_PORTS_LEN)
 		return;
 	l4 = ip + ihl;
@@ -702,74 +669,4 @@ vtnet_rx_poll(void *arg)
 	more = n == VTNET_RX_BUDGET || capped || vq_intr_enable(vq);
 	prof_leave();
 	return more;
-}
-
-static const char *
-flow_proto(uint8_t p)
-{
-	return p == IPPROTO_TCP ? "tcp" : "udp";
-}
-
-void
-vtnet_flows_print(struct vtnet_softc *sc)
-{
-	uint64_t flows = 0, frames = 0, untracked = 0, probes = 0;
-	const struct vtnet_flow *fl;
-	char hs[sizeof("0x12345678")];
-	uint16_t q;
-	uint32_t i;
-
-	for (q = 0; q < sc->vs_nqueues; q++) {
-		untracked += sc->vs_rxq[q].vrx_flows_untracked;
-		probes += sc->vs_rxq[q].vrx_flow_probes;
-		for (i = 0; i < VTNET_FLOWS_PER_QUEUE; i++) {
-			fl = &sc->vs_rxq[q].vrx_flows[i];
-			if (!fl->vf_used)
-				continue;
-			flows++;
-			frames += fl->vf_frames;
-			if (fl->vf_hash_type != 0)
-				ksnprintf(hs, sizeof(hs), "0x%08x",
-				    fl->vf_hash);
-			else
-				ksnprintf(hs, sizeof(hs), "none");
-			printk("flow %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u queue %u "
-			    "hash %s type %u frames %lu\n",
-			    flow_proto(fl->vf_proto), fl->vf_src >> 24,
-			    (fl->vf_src >> 16) & 0xff, (fl->vf_src >> 8) & 0xff,
-			    fl->vf_src & 0xff, fl->vf_sport, fl->vf_dst >> 24,
-			    (fl->vf_dst >> 16) & 0xff, (fl->vf_dst >> 8) & 0xff,
-			    fl->vf_dst & 0xff, fl->vf_dport, q, hs,
-			    fl->vf_hash_type, fl->vf_frames);
-		}
-	}
-	/* probes: table slots looked at, at most VTNET_FLOW_PROBES a frame. */
-	if (untracked != 0)
-		printk("flows: %lu flows, %lu frames untracked %lu probes %lu\n",
-		    flows, frames, untracked, probes);
-	else
-		printk("flows: %lu flows, %lu frames probes %lu\n", flows,
-		    frames, probes);
-}
-
-static void
-flows_clear_queue(void *arg)
-{
-	struct vtnet_rxq *rxq = arg;
-
-	memset(rxq->vrx_flows, 0, VTNET_FLOWS_PER_QUEUE *
-	    sizeof(struct vtnet_flow));
-	rxq->vrx_flows_untracked = 0;
-	rxq->vrx_flow_probes = 0;
-}
-
-/* Forgets the recorded flows, on each queue's own CPU. */
-void
-vtnet_flows_clear(struct vtnet_softc *sc)
-{
-	uint16_t q;
-
-	for (q = 0; q < sc->vs_nqueues; q++)
-		smp_call_sync(sc->vs_rxq[q].vrx_cpu, flows_clear_queue,
-		    &sc->vs_rxq[q]);
 }
